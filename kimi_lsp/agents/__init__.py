@@ -1,0 +1,1 @@
+"""Sub-agents: deterministic workers (TypeScript, rope) and model agents."""

@@ -1,0 +1,38 @@
+"""The refactors kimi-lsp can run, by name.
+
+A refactor is data plus small functions: how to read a request, and a session
+class that plans groups, runs one group, and verifies a merged changeset. The
+engine and the adapters need no changes to gain a new one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from kimi_lsp.errors import UserError
+from kimi_lsp.refactors import rename
+from kimi_lsp.swarm.engine import Session
+from kimi_lsp.swarm.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Refactor:
+    name: str
+    parse: Callable[[dict], Any]
+    session: Callable[[Any, Workspace, int], Session]
+
+
+REFACTORS = {
+    rename.NAME: Refactor(rename.NAME, rename.parse_request, rename.RenameSession),
+}
+
+
+class UnknownRefactor(UserError):
+    pass
+
+
+def get_refactor(name: object) -> Refactor:
+    if not isinstance(name, str) or name not in REFACTORS:
+        raise UnknownRefactor(f"unknown refactor {name!r}; available: {', '.join(sorted(REFACTORS))}")
+    return REFACTORS[name]

@@ -1,0 +1,1 @@
+"""The editor-agnostic swarm engine: plan, schedule, merge, verify, apply."""

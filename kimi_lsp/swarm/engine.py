@@ -1,0 +1,150 @@
+"""One swarm run, start to finish: plan, fan out, merge, verify.
+
+The engine produces a changeset and a report. Delivering the changeset (a
+WorkspaceEdit, a disk write, a diff) is the adapters' job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from kimi_lsp.errors import UserError
+from kimi_lsp.swarm.changeset import Changeset, Conflict
+from kimi_lsp.swarm.events import EventSink, RunPhase, RunState
+from kimi_lsp.swarm.plan import Group, Plan
+from kimi_lsp.swarm.scheduler import GroupOutcome, GroupResult, Scheduler
+from kimi_lsp.swarm.verify import Verification
+from kimi_lsp.swarm.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+DEFAULT_AGENTS = 8
+
+
+class Session(Protocol):
+    """What a refactor provides for one run; see kimi_lsp/refactors."""
+
+    async def plan(self) -> Plan: ...
+
+    async def run_group(self, group: Group, agent: int) -> GroupResult: ...
+
+    async def verify(self, changeset: Changeset) -> Verification: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass
+class RunOptions:
+    agents: int = DEFAULT_AGENTS
+    group_timeout: float = 300.0
+    retries: int = 2
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    refactor: str
+    status: str  # ok | failed | partial | cancelled
+    agents: int
+    changeset: Changeset = field(default_factory=Changeset)
+    plan: Plan | None = None
+    outcomes: dict[str, GroupOutcome] = field(default_factory=dict)
+    verification: Verification | None = None
+    conflicts: list[Conflict] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+    wall_seconds: float = 0.0
+
+    def report(self) -> dict:
+        """The JSON report the CLI prints and the server returns from status."""
+        groups = self.plan.groups if self.plan else []
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "refactor": self.refactor,
+            "message": self.message,
+            "files_changed": self.changeset.touched_paths() if self.status in ("ok", "partial") else [],
+            "groups": [
+                {
+                    "id": g.id,
+                    "title": g.title,
+                    "files": g.files,
+                    "status": self.outcomes[g.id].status if g.id in self.outcomes else "not run",
+                    "seconds": round(self.outcomes[g.id].seconds, 3) if g.id in self.outcomes else 0.0,
+                    "error": self.outcomes[g.id].error if g.id in self.outcomes else None,
+                }
+                for g in groups
+            ],
+            "verification": self.verification.to_json() if self.verification else None,
+            "conflicts": [{"path": c.path, "message": c.message} for c in self.conflicts],
+            "skipped": [{"path": p, "reason": r} for p, r in sorted(self.skipped.items())],
+            "agents": self.agents,
+            "wall_seconds": round(self.wall_seconds, 3),
+        }
+
+
+def new_run_id() -> str:
+    return secrets.token_hex(4)
+
+
+async def execute(
+    refactor: str, session: Session, state: RunState, sink: EventSink, options: RunOptions
+) -> RunResult:
+    """Run one refactor; returns a result whose changeset passed the gate, or an empty one."""
+    started = time.monotonic()
+    result = RunResult(state.run_id, refactor, "failed", options.agents)
+    try:
+        sink(RunPhase("planning"))
+        result.plan = await session.plan()
+        if result.plan.conflicts:
+            result.conflicts = result.plan.conflicts
+            result.message = f"{len(result.conflicts)} conflicting request(s); nothing was applied"
+            return result
+        sink(RunPhase("running"))
+        scheduler = Scheduler(options.agents, sink, options.group_timeout, options.retries)
+        result.outcomes = await scheduler.run(result.plan.groups, session.run_group)
+        sink(RunPhase("merging"))
+        merged = Changeset()
+        for outcome in result.outcomes.values():
+            if outcome.result:
+                result.conflicts += merged.merge(outcome.result.changeset)
+                result.skipped.update(outcome.result.skipped)
+        failed = [o for o in result.outcomes.values() if o.status != "ok"]
+        if result.conflicts:
+            result.message = f"{len(result.conflicts)} conflicting edit(s); nothing was applied"
+        elif len(failed) == len(result.outcomes) and failed:
+            result.message = f"all {len(failed)} group(s) failed; nothing was applied"
+        else:
+            sink(RunPhase("verifying"))
+            result.verification = await session.verify(merged)
+            if not result.verification.passed:
+                result.message = (
+                    f"verification got worse ({result.verification.errors_before} -> "
+                    f"{result.verification.errors_after} errors); nothing was applied"
+                )
+            else:
+                result.changeset = merged
+                result.status = "partial" if failed else "ok"
+                result.message = _summary(merged, failed)
+    except UserError as err:
+        result.message = str(err)
+    except asyncio.CancelledError:
+        result.status, result.changeset = "cancelled", Changeset()
+        result.message = "cancelled; nothing was applied"
+    finally:
+        await asyncio.shield(session.close())
+        result.wall_seconds = time.monotonic() - started
+        state.finish(result.status, result.message)
+    return result
+
+
+def _summary(changeset: Changeset, failed: list[GroupOutcome]) -> str:
+    text = f"{len(changeset.touched_paths())} file(s) changed"
+    if failed:
+        text += f"; {len(failed)} group(s) did not finish: " + "; ".join(f"{o.group.id}: {o.error}" for o in failed)
+    return text

@@ -1,0 +1,144 @@
+"""The verification gate: a result may not make the project's checks worse.
+
+Checks run on snapshots, never on the user's tree: the "after" snapshot is the
+workspace with the changeset applied, in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kimi_lsp.swarm.changeset import Changeset
+from kimi_lsp.swarm.workspace import Workspace
+
+TSC_ERROR = re.compile(r"error TS\d+:")
+JS_TS_SUFFIXES = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")
+
+
+@dataclass
+class Verification:
+    command: str
+    errors_before: int = 0
+    errors_after: int = 0
+    seconds: float = 0.0
+    new_errors: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.errors_after <= self.errors_before
+
+    def to_json(self) -> dict:
+        return {
+            "command": self.command,
+            "errors_before": self.errors_before,
+            "errors_after": self.errors_after,
+            "passed": self.passed,
+            "seconds": round(self.seconds, 3),
+            "new_errors": self.new_errors,
+        }
+
+    def combine(self, other: Verification) -> Verification:
+        return Verification(
+            f"{self.command} && {other.command}",
+            self.errors_before + other.errors_before,
+            self.errors_after + other.errors_after,
+            max(self.seconds, other.seconds),
+            self.new_errors + other.new_errors,
+        )
+
+
+def materialize(ws: Workspace, changeset: Changeset | None, dest: Path) -> None:
+    """Copy the workspace (buffers included) into dest, with the changeset applied."""
+    moved_away = {m.old for m in changeset.moves} if changeset else set()
+    for rel in ws.files():
+        if rel in moved_away:
+            continue
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if changeset and rel in changeset.changes or rel in ws.overlays:
+            target.write_text(changeset.new_text(rel, ws.read(rel)) if changeset else ws.read(rel), encoding="utf-8")
+        else:
+            shutil.copy2(ws.root / rel, target)
+    if changeset:
+        for move in changeset.moves:
+            target = dest / move.new
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(changeset.new_text(move.old, ws.read(move.old)), encoding="utf-8")
+        for rel, text in changeset.creates.items():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            (dest / rel).write_text(text, encoding="utf-8")
+    modules = ws.root / "node_modules"
+    if modules.is_dir():
+        os.symlink(modules, dest / "node_modules", target_is_directory=True)
+
+
+def project_config(ws: Workspace) -> str | None:
+    for name in ("tsconfig.json", "jsconfig.json"):
+        if (ws.root / name).is_file():
+            return name
+    return None
+
+
+async def run_tsc(tsc: list[str], cwd: Path, config: str) -> list[str]:
+    """Error lines from `tsc --noEmit -p config`, paths relative to cwd."""
+    proc = await asyncio.create_subprocess_exec(
+        *tsc, "--noEmit", "--pretty", "false", "-p", config,
+        cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await proc.communicate()
+    return [line for line in out.decode("utf-8", "replace").splitlines() if TSC_ERROR.search(line)]
+
+
+async def verify_tsc(ws: Workspace, changeset: Changeset, tsc: list[str], config: str) -> Verification:
+    """Type-check before and after, concurrently, on snapshots."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="kimi-before-") as before_dir, tempfile.TemporaryDirectory(
+        prefix="kimi-after-"
+    ) as after_dir:
+        before_root = ws.root
+        if ws.overlays:
+            await asyncio.to_thread(materialize, ws, None, Path(before_dir))
+            before_root = Path(before_dir)
+        await asyncio.to_thread(materialize, ws, changeset, Path(after_dir))
+        before, after = await asyncio.gather(
+            run_tsc(tsc, before_root, config), run_tsc(tsc, Path(after_dir), config)
+        )
+    known = set(before)
+    return Verification(
+        f"tsc --noEmit -p {config}",
+        len(before),
+        len(after),
+        time.monotonic() - started,
+        [line for line in after if line not in known][:20],
+    )
+
+
+def python_compile_errors(texts: dict[str, str]) -> list[str]:
+    errors = []
+    for path, text in texts.items():
+        try:
+            compile(text, path, "exec", dont_inherit=True)
+        except SyntaxError as err:
+            errors.append(f"{path}:{err.lineno}: {err.msg}")
+    return errors
+
+
+def verify_python(ws: Workspace, changeset: Changeset) -> Verification:
+    """Compile every touched Python file, before and after."""
+    started = time.monotonic()
+    sources = {p for p, c in changeset.changes.items() if c.edits and p.endswith(".py")}
+    sources |= {m.old for m in changeset.moves if m.old.endswith(".py")}
+    before = python_compile_errors({p: ws.read(p) for p in sources})
+    after_texts = {changeset.destination(p): changeset.new_text(p, ws.read(p)) for p in sources}
+    after_texts |= {p: t for p, t in changeset.creates.items() if p.endswith(".py")}
+    after = python_compile_errors(after_texts)
+    return Verification(
+        "python compile of touched files", len(before), len(after), time.monotonic() - started, after[:20]
+    )

@@ -1,0 +1,154 @@
+"""A run's view of the user's files: listing, reading, and path safety.
+
+Unsaved editor buffers (overlays) are the source of truth for open files; the
+disk is read for everything else. Every path a run touches is checked to stay
+inside the workspace root, symlinks included.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kimi_lsp.errors import UserError
+from kimi_lsp.swarm.changeset import content_hash
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+ALWAYS_SKIPPED_DIRS = {".git", "node_modules", ".venv", "__pycache__", ".hg", ".svn"}
+
+
+class WorkspaceError(UserError):
+    """A path or file the run cannot use; the message is for the user."""
+
+
+@dataclass
+class Workspace:
+    root: Path
+    overlays: dict[str, str] = field(default_factory=dict)  # relative path -> unsaved text
+    _files: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root).resolve()
+        if not self.root.is_dir():
+            raise WorkspaceError(f"{self.root} is not a directory")
+
+    def relative(self, path: str | Path) -> str:
+        """A user-supplied path as a workspace-relative POSIX path, or an error."""
+        raw = Path(path)
+        full = raw if raw.is_absolute() else self.root / raw
+        resolved = full.resolve()
+        if not resolved.is_relative_to(self.root):
+            raise WorkspaceError(f"{path} is outside the workspace {self.root}")
+        lexical = Path(os.path.normpath(full))
+        if not lexical.is_relative_to(self.root):
+            raise WorkspaceError(f"{path} is outside the workspace {self.root}")
+        return lexical.relative_to(self.root).as_posix()
+
+    def absolute(self, relative: str) -> str:
+        return str(self.root / relative)
+
+    def exists(self, relative: str) -> bool:
+        return relative in self.overlays or (self.root / relative).is_file()
+
+    def read(self, relative: str) -> str:
+        """Text of a file, unsaved buffer first; refuses binary, huge and non-UTF-8 files."""
+        if relative in self.overlays:
+            return self.overlays[relative]
+        path = self.root / relative
+        try:
+            size = path.stat().st_size
+        except OSError:
+            raise WorkspaceError(f"{relative} does not exist") from None
+        if size > MAX_FILE_BYTES:
+            raise WorkspaceError(f"{relative} is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB")
+        data = path.read_bytes()
+        if b"\0" in data:
+            raise WorkspaceError(f"{relative} is a binary file")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise WorkspaceError(f"{relative} is not UTF-8 text") from None
+
+    def hash(self, relative: str) -> str:
+        return content_hash(self.read(relative))
+
+    def files(self) -> list[str]:
+        """Every file in the workspace, respecting .gitignore."""
+        if self._files is None:
+            self._files = _git_files(self.root)
+            if self._files is None:
+                self._files = _walk_files(self.root)
+            self._files = sorted(set(self._files) | set(self.overlays))
+        return self._files
+
+    def source_files(self, suffixes: tuple[str, ...]) -> list[str]:
+        return [f for f in self.files() if f.endswith(suffixes)]
+
+
+def _git_files(root: Path) -> list[str] | None:
+    try:
+        proc = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
+            cwd=root,
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    if proc.returncode != 0:
+        return None
+    names = [n for n in proc.stdout.decode("utf-8", "replace").split("\0") if n]
+    return [n for n in names if (root / n).is_file() and not (set(Path(n).parts) & ALWAYS_SKIPPED_DIRS)]
+
+
+def _walk_files(root: Path) -> list[str]:
+    """Listing for folders outside git: honours .gitignore files on the way down."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        rules = _ignore_rules(root, here)
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in ALWAYS_SKIPPED_DIRS and not _ignored(rules, (here / d).relative_to(root), True)
+        )
+        for name in sorted(filenames):
+            rel = (here / name).relative_to(root)
+            if not _ignored(rules, rel, False) and not (here / name).is_symlink():
+                out.append(rel.as_posix())
+    return out
+
+
+def _ignore_rules(root: Path, directory: Path) -> list[tuple[Path, str]]:
+    rules = []
+    for folder in [directory, *directory.parents]:
+        ignore = folder / ".gitignore"
+        if ignore.is_file():
+            for line in ignore.read_text(errors="replace").splitlines():
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    rules.append((folder.relative_to(root) if folder != root else Path(), line))
+        if folder == root:
+            break
+    return rules
+
+
+def _ignored(rules: list[tuple[Path, str]], rel: Path, is_dir: bool) -> bool:
+    ignored = False
+    for base, pattern in rules:
+        negate = pattern.startswith("!")
+        pattern = pattern.lstrip("!")
+        if pattern.endswith("/"):
+            if not is_dir:
+                continue
+            pattern = pattern.rstrip("/")
+        try:
+            local = rel.relative_to(base).as_posix()
+        except ValueError:
+            continue
+        anchored = "/" in pattern.strip("/")
+        candidates = [local] if anchored else [local, rel.name]
+        if any(fnmatch.fnmatch(c, pattern.lstrip("/")) for c in candidates):
+            ignored = not negate
+    return ignored

@@ -1,0 +1,1 @@
+"""The TypeScript sidecar: a Node process running TypeScript's language service."""

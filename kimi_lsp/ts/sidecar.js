@@ -1,0 +1,377 @@
+'use strict';
+// kimi-lsp TypeScript sidecar.
+//
+// One process holds one TypeScript language service over a project and answers
+// JSON requests, one per line on stdin, with one JSON response per line on
+// stdout: {"id", "method", "params"} -> {"id", "result"} | {"id", "error"}.
+// Positions cross the wire as LSP positions (0-based line, UTF-16 character),
+// which is what TypeScript uses internally, so no conversion is lossy.
+
+const fs = require('fs');
+const path = require('path');
+const readline = require('readline');
+
+const ts = require(process.env.KIMI_TS_PATH || 'typescript');
+
+const SOURCE_EXTENSIONS = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
+
+class UserError extends Error {}
+
+class Project {
+  constructor(root, files, overlays) {
+    this.root = root;
+    this.overlays = new Map(Object.entries(overlays || {}));
+    this.versions = new Map();
+    this.options = this.loadOptions();
+    this.rootFiles = Array.from(new Set([...this.configFiles, ...files.filter((f) => SOURCE_EXTENSIONS.test(f))]));
+    this.service = ts.createLanguageService(this.host(), ts.createDocumentRegistry());
+  }
+
+  loadOptions() {
+    this.configFiles = [];
+    for (const name of ['tsconfig.json', 'jsconfig.json']) {
+      const configPath = path.join(this.root, name);
+      if (!fs.existsSync(configPath)) continue;
+      const read = ts.readConfigFile(configPath, (p) => this.readFile(p));
+      if (read.error) break;
+      const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, this.root, undefined, configPath);
+      this.configFiles = parsed.fileNames;
+      return { ...parsed.options, allowJs: true, noEmit: true };
+    }
+    return {
+      allowJs: true,
+      checkJs: false,
+      jsx: ts.JsxEmit.Preserve,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      allowImportingTsExtensions: true,
+      resolveJsonModule: true,
+      esModuleInterop: true,
+      noEmit: true,
+    };
+  }
+
+  readFile(fileName) {
+    if (this.overlays.has(fileName)) return this.overlays.get(fileName);
+    try {
+      return fs.readFileSync(fileName, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  host() {
+    return {
+      getCompilationSettings: () => this.options,
+      getScriptFileNames: () => this.rootFiles,
+      getScriptVersion: (f) => String(this.versions.get(f) || 0),
+      getScriptSnapshot: (f) => {
+        const text = this.readFile(f);
+        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+      },
+      getCurrentDirectory: () => this.root,
+      getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+      fileExists: (f) => this.overlays.has(f) || ts.sys.fileExists(f),
+      readFile: (f) => this.readFile(f),
+      readDirectory: ts.sys.readDirectory,
+      directoryExists: ts.sys.directoryExists,
+      getDirectories: ts.sys.getDirectories,
+      useCaseSensitiveFileNames: () => true,
+    };
+  }
+
+  program() {
+    return this.service.getProgram();
+  }
+
+  sourceFile(file) {
+    const sf = this.program().getSourceFile(file);
+    if (!sf) throw new UserError(`${path.relative(this.root, file)} is not part of the TypeScript program`);
+    return sf;
+  }
+
+  userFiles() {
+    return this.program()
+      .getSourceFiles()
+      .filter((sf) => !sf.isDeclarationFile && !sf.fileName.includes('/node_modules/'));
+  }
+}
+
+function toRange(sf, start, end) {
+  const a = sf.getLineAndCharacterOfPosition(start);
+  const b = sf.getLineAndCharacterOfPosition(end);
+  return { start: [a.line, a.character], end: [b.line, b.character] };
+}
+
+function edit(sf, start, end, newText) {
+  return { file: sf.fileName, ...toRange(sf, start, end), newText };
+}
+
+// ---------------------------------------------------------------- targets
+
+function topLevelNamePosition(sf, name) {
+  const exportsFallback = [];
+  for (const stmt of sf.statements) {
+    if (stmt.name && ts.isIdentifier(stmt.name) && stmt.name.text === name) return stmt.name.getStart(sf);
+    if (ts.isVariableStatement(stmt)) {
+      for (const decl of stmt.declarationList.declarations) {
+        const found = findBindingName(decl.name, name);
+        if (found) return found.getStart(sf);
+      }
+    }
+    if (ts.isExportDeclaration(stmt) && stmt.exportClause && ts.isNamedExports(stmt.exportClause)) {
+      for (const el of stmt.exportClause.elements) if (el.name.text === name) exportsFallback.push(el.name.getStart(sf));
+    }
+    if (ts.isExpressionStatement(stmt) && ts.isBinaryExpression(stmt.expression)) {
+      const { left, right } = stmt.expression;
+      const exportName = commonJsExportName(left);
+      if (exportName && exportName.text === name) exportsFallback.push(exportName.getStart(sf));
+      if (isModuleExports(left) && ts.isObjectLiteralExpression(right)) {
+        for (const prop of right.properties) {
+          if (prop.name && ts.isIdentifier(prop.name) && prop.name.text === name) exportsFallback.push(prop.name.getStart(sf));
+        }
+      }
+    }
+  }
+  if (exportsFallback.length) return exportsFallback[0];
+  throw new UserError(`no top-level declaration or export named '${name}' in ${path.basename(sf.fileName)}`);
+}
+
+function findBindingName(node, name) {
+  if (ts.isIdentifier(node)) return node.text === name ? node : undefined;
+  for (const el of node.elements || []) {
+    if (ts.isOmittedExpression(el)) continue;
+    const found = findBindingName(el.name, name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function isModuleExports(node) {
+  return (
+    ts.isPropertyAccessExpression(node) &&
+    ts.isIdentifier(node.expression) &&
+    node.expression.text === 'module' &&
+    node.name.text === 'exports'
+  );
+}
+
+// `exports.X` or `module.exports.X` -> the X identifier.
+function commonJsExportName(node) {
+  if (!ts.isPropertyAccessExpression(node)) return undefined;
+  const target = node.expression;
+  if ((ts.isIdentifier(target) && target.text === 'exports') || isModuleExports(target)) return node.name;
+  return undefined;
+}
+
+function identifierAt(sf, pos) {
+  let found;
+  (function visit(node) {
+    if (pos < node.getStart(sf) || pos > node.getEnd()) return;
+    if (ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) found = node;
+    ts.forEachChild(node, visit);
+  })(sf);
+  return found;
+}
+
+// ---------------------------------------------------------------- rename
+
+const RENAME_PREFERENCES = { providePrefixAndSuffixTextForRename: true, allowRenameOfImportPath: false };
+
+function rename(project, params) {
+  const file = path.resolve(project.root, params.file);
+  const sf = project.sourceFile(file);
+  const pos =
+    params.name !== undefined
+      ? topLevelNamePosition(sf, params.name)
+      : ts.getPositionOfLineAndCharacter(sf, params.line, params.character);
+  const node = identifierAt(sf, pos);
+  const info = project.service.getRenameInfo(file, pos, RENAME_PREFERENCES);
+  if (!info.canRename) throw new UserError(`cannot rename at ${path.relative(project.root, file)}: ${info.localizedErrorMessage}`);
+  const oldName = node ? node.text : info.displayName;
+  if (!ts.isIdentifierText(params.newName, ts.ScriptTarget.ESNext)) throw new UserError(`'${params.newName}' is not a valid identifier`);
+  const locations =
+    project.service.findRenameLocations(file, pos, !!params.inStrings, !!params.inComments, RENAME_PREFERENCES) || [];
+  const edits = new Map();
+  const add = (e) => edits.set(`${e.file}:${e.start}:${e.end}`, e);
+  for (const loc of locations) {
+    const target = project.sourceFile(loc.fileName);
+    const start = loc.textSpan.start;
+    const end = start + loc.textSpan.length;
+    add(edit(target, start, end, (loc.prefixText || '') + params.newName + (loc.suffixText || '')));
+  }
+  for (const e of renameCommonJsExports(project, locations, oldName, params.newName)) add(e);
+  return { oldName, kind: info.kind, edits: Array.from(edits.values()) };
+}
+
+// TypeScript keeps the public name of a CommonJS export when a local is renamed
+// (`module.exports = { getUser: fetchUser }`) and does not follow the export into
+// destructured requires or property chains. A bulk rename means to rename the
+// API, so find the export properties that the rename touched and rename every
+// use the type checker resolves to them.
+function renameCommonJsExports(project, locations, oldName, newName) {
+  const checker = project.program().getTypeChecker();
+  const exportDecls = new Set();
+  for (const loc of locations) {
+    const sf = project.sourceFile(loc.fileName);
+    const node = identifierAt(sf, loc.textSpan.start);
+    if (!node || node.text !== oldName) continue;
+    const parent = node.parent;
+    if (ts.isShorthandPropertyAssignment(parent) || ts.isPropertyAssignment(parent)) {
+      if (parent.name === node || ts.isShorthandPropertyAssignment(parent)) {
+        if (isExportObject(parent.parent)) exportDecls.add(parent);
+      } else if (ts.isPropertyAssignment(parent) && isExportObject(parent.parent) && parent.name.text === oldName) {
+        exportDecls.add(parent);
+      }
+    }
+    if (ts.isPropertyAccessExpression(parent) && commonJsExportName(parent) === node) exportDecls.add(parent.parent);
+    if (ts.isBinaryExpression(parent) && parent.right === node && commonJsExportName(parent.left)?.text === oldName) {
+      exportDecls.add(parent);
+    }
+    if (ts.isPropertyAssignment(parent) && parent.initializer === node && isExportObject(parent.parent) && parent.name.text === oldName) {
+      exportDecls.add(parent);
+    }
+  }
+  if (!exportDecls.size) return [];
+  const matches = (symbol) => symbol && (symbol.declarations || []).some((d) => exportDecls.has(d) || exportDecls.has(d.parent));
+  const out = [];
+  for (const sf of project.userFiles()) {
+    if (!sf.text.includes(oldName)) continue;
+    (function visit(node) {
+      if (ts.isIdentifier(node) && node.text === oldName) {
+        out.push(...commonJsUseEdits(project, checker, sf, node, matches, newName));
+      }
+      ts.forEachChild(node, visit);
+    })(sf);
+  }
+  return out;
+}
+
+function isExportObject(objectLiteral) {
+  const parent = objectLiteral.parent;
+  return (
+    ts.isObjectLiteralExpression(objectLiteral) &&
+    ts.isBinaryExpression(parent) &&
+    parent.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    isModuleExports(parent.left)
+  );
+}
+
+function commonJsUseEdits(project, checker, sf, node, matches, newName) {
+  const parent = node.parent;
+  const replace = () => [edit(sf, node.getStart(sf), node.getEnd(), newName)];
+  if (ts.isPropertyAccessExpression(parent) && parent.name === node) {
+    return matches(checker.getSymbolAtLocation(node)) ? replace() : [];
+  }
+  if ((ts.isPropertyAssignment(parent) || ts.isShorthandPropertyAssignment(parent)) && parent.name === node) {
+    if (!isExportObject(parent.parent)) return [];
+    const symbol = checker.getSymbolAtLocation(node) || parent.symbol;
+    if (!matches(symbol) && !matches(parent.symbol)) return [];
+    if (ts.isShorthandPropertyAssignment(parent)) {
+      const local = checker.getShorthandAssignmentValueSymbol(parent);
+      if (local && matches(local)) return replace();
+      return [edit(sf, node.getStart(sf), node.getEnd(), `${newName}: ${node.text}`)];
+    }
+    return replace();
+  }
+  if (ts.isBindingElement(parent) && ts.isObjectBindingPattern(parent.parent)) {
+    const isPropertyName = parent.propertyName === node || (!parent.propertyName && parent.name === node);
+    if (!isPropertyName) return [];
+    const type = checker.getTypeAtLocation(parent.parent);
+    const prop = type && checker.getPropertyOfType(type, node.text);
+    if (!matches(prop)) return [];
+    if (parent.propertyName) return replace();
+    // `const { getUser } = require(...)`: rename the binding and its local uses.
+    const locals = project.service.findRenameLocations(sf.fileName, node.getStart(sf), false, false, {}) || [];
+    return locals.map((loc) => {
+      const target = project.sourceFile(loc.fileName);
+      return edit(target, loc.textSpan.start, loc.textSpan.start + loc.textSpan.length, newName);
+    });
+  }
+  return [];
+}
+
+// ---------------------------------------------------------------- moves
+
+function moveFile(project, params) {
+  const from = path.resolve(project.root, params.from);
+  const to = path.resolve(project.root, params.to);
+  const changes = project.service.getEditsForFileRename(from, to, {}, { importModuleSpecifierEnding: 'auto' });
+  const edits = [];
+  for (const change of changes) {
+    const sf = project.program().getSourceFile(change.fileName);
+    if (!sf) continue;
+    for (const tc of change.textChanges) edits.push(edit(sf, tc.span.start, tc.span.start + tc.span.length, tc.newText));
+  }
+  return { edits };
+}
+
+// ---------------------------------------------------------------- graph and checks
+
+function importGraph(project) {
+  const program = project.program();
+  const graph = {};
+  for (const sf of project.userFiles()) {
+    const deps = new Set();
+    const visit = (spec) => {
+      const resolved = ts.resolveModuleName(spec, sf.fileName, project.options, ts.sys).resolvedModule;
+      if (resolved && !resolved.isExternalLibraryImport) deps.add(resolved.resolvedFileName);
+    };
+    for (const imp of sf.imports || []) visit(imp.text);
+    graph[sf.fileName] = Array.from(deps);
+  }
+  void program;
+  return { graph };
+}
+
+function syntaxErrors(params) {
+  const counts = {};
+  for (const [file, text] of Object.entries(params.texts)) {
+    const kind = /x$/.test(file) ? ts.ScriptKind.TSX : undefined;
+    const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, kind);
+    counts[file] = sf.parseDiagnostics.length;
+  }
+  return { counts };
+}
+
+// ---------------------------------------------------------------- server
+
+let project;
+
+const methods = {
+  init(params) {
+    project = new Project(params.root, params.files || [], params.overlays);
+    return { typescript: ts.version, files: project.rootFiles.length };
+  },
+  rename: (params) => rename(requireProject(), params),
+  moveFile: (params) => moveFile(requireProject(), params),
+  importGraph: () => importGraph(requireProject()),
+  syntaxErrors,
+};
+
+function requireProject() {
+  if (!project) throw new UserError('init must be called first');
+  return project;
+}
+
+const input = readline.createInterface({ input: process.stdin });
+input.on('line', (line) => {
+  let request;
+  try {
+    request = JSON.parse(line);
+  } catch {
+    return;
+  }
+  let response;
+  try {
+    const method = methods[request.method];
+    if (!method) throw new UserError(`unknown method ${request.method}`);
+    response = { id: request.id, result: method(request.params || {}) };
+  } catch (err) {
+    const message = err instanceof UserError ? err.message : `TypeScript sidecar failed: ${err.stack || err}`;
+    response = { id: request.id, error: { message, user: err instanceof UserError } };
+  }
+  process.stdout.write(JSON.stringify(response) + '\n');
+});
+input.on('close', () => process.exit(0));
