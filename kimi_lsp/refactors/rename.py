@@ -170,6 +170,12 @@ class RenameSession:
                 break
         raise RequestError(f"{target.label}: there is no identifier at line {target.line}, column {target.col}")
 
+    def validate(self) -> None:
+        """Cheap checks (paths, positions) so editors get errors before a run starts."""
+        renames, _ = self._normalize()
+        for target in renames:
+            self._old_name(target)
+
     async def plan(self) -> Plan:
         renames, moves = self._normalize()
         old_names = {t: self._old_name(t) for t in renames}
