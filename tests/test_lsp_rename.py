@@ -204,7 +204,7 @@ async def test_a_document_edited_during_the_run_is_never_overwritten(client: Lan
     result = await client.workspace_execute_command_async(types.ExecuteCommandParams("kimi.swarm.start", [argument]))
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
-            types.VersionedTextDocumentIdentifier(uri, 2),
+            types.VersionedTextDocumentIdentifier(version=2, uri=uri),
             [types.TextDocumentContentChangeWholeDocument(text="// typed by the user\n" + path.read_text())],
         )
     )

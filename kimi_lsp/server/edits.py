@@ -45,7 +45,7 @@ def build_workspace_edit(
 
     def text_edit(e: TextEdit) -> types.TextEdit:
         if annotation_id:
-            return types.AnnotatedTextEdit(_range(e), e.new_text, annotation_id)
+            return types.AnnotatedTextEdit(annotation_id=annotation_id, range=_range(e), new_text=e.new_text)
         return types.TextEdit(_range(e), e.new_text)
 
     edited = {p: c for p, c in changeset.changes.items() if c.edits}

@@ -105,6 +105,7 @@ async def run_in_background(
         run.result = await execute(refactor, session, run.state, on_event, options)
         if run.result.status in ("ok", "partial") and not run.result.changeset.is_empty():
             run.delivery = await deliver(server, run)
+            run.state.message = run.result.message
         elif run.result.status in ("ok", "partial"):
             run.delivery = "nothing to apply"
         else:

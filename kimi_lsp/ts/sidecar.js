@@ -234,13 +234,16 @@ function renameCommonJsExports(project, locations, oldName, newName) {
     }
   }
   if (!exportDecls.size) return [];
+  // Shorthand properties whose local TypeScript renamed while keeping the
+  // property (`{ getUser }` -> `{ getUser: fetchUser }`); the export is renamed too.
+  const renamedLocals = new Set(locations.filter((l) => l.prefixText).map((l) => `${l.fileName}:${l.textSpan.start}`));
   const matches = (symbol) => symbol && (symbol.declarations || []).some((d) => exportDecls.has(d) || exportDecls.has(d.parent));
   const out = [];
   for (const sf of project.userFiles()) {
     if (!sf.text.includes(oldName)) continue;
     (function visit(node) {
       if (ts.isIdentifier(node) && node.text === oldName) {
-        out.push(...commonJsUseEdits(project, checker, sf, node, matches, newName));
+        out.push(...commonJsUseEdits(project, checker, sf, node, matches, renamedLocals, newName));
       }
       ts.forEachChild(node, visit);
     })(sf);
@@ -258,7 +261,7 @@ function isExportObject(objectLiteral) {
   );
 }
 
-function commonJsUseEdits(project, checker, sf, node, matches, newName) {
+function commonJsUseEdits(project, checker, sf, node, matches, renamedLocals, newName) {
   const parent = node.parent;
   const replace = () => [edit(sf, node.getStart(sf), node.getEnd(), newName)];
   if (ts.isPropertyAccessExpression(parent) && parent.name === node) {
@@ -270,7 +273,7 @@ function commonJsUseEdits(project, checker, sf, node, matches, newName) {
     if (!matches(symbol) && !matches(parent.symbol)) return [];
     if (ts.isShorthandPropertyAssignment(parent)) {
       const local = checker.getShorthandAssignmentValueSymbol(parent);
-      if (local && matches(local)) return replace();
+      if (renamedLocals.has(`${sf.fileName}:${node.getStart(sf)}`) || (local && matches(local))) return replace();
       return [edit(sf, node.getStart(sf), node.getEnd(), `${newName}: ${node.text}`)];
     }
     return replace();
@@ -283,10 +286,16 @@ function commonJsUseEdits(project, checker, sf, node, matches, newName) {
     if (!matches(prop)) return [];
     if (parent.propertyName) return replace();
     // `const { getUser } = require(...)`: rename the binding and its local uses.
-    const locals = project.service.findRenameLocations(sf.fileName, node.getStart(sf), false, false, {}) || [];
+    // Other uses keep their own property names (`{ getUser }` -> `{ getUser: fetchUser }`),
+    // as an editor's rename of the binding would.
+    const locals =
+      project.service.findRenameLocations(sf.fileName, node.getStart(sf), false, false, RENAME_PREFERENCES) || [];
     return locals.map((loc) => {
       const target = project.sourceFile(loc.fileName);
-      return edit(target, loc.textSpan.start, loc.textSpan.start + loc.textSpan.length, newName);
+      const start = loc.textSpan.start;
+      const own = target === sf && start === node.getStart(sf);
+      const text = own ? newName : (loc.prefixText || '') + newName + (loc.suffixText || '');
+      return edit(target, start, start + loc.textSpan.length, text);
     });
   }
   return [];
