@@ -89,7 +89,11 @@ class Workspace:
 
 
 def _git_files(root: Path) -> list[str] | None:
+    """Files git would track here, or None outside git or in an ignored folder."""
     try:
+        ignored = subprocess.run(["git", "check-ignore", "-q", "."], cwd=root, capture_output=True, check=False)
+        if ignored.returncode == 0:
+            return None
         proc = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
             cwd=root,
