@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from kimi_lsp import __version__
 from kimi_lsp.errors import UserError
-from kimi_lsp.refactors import get_refactor, rename
+from kimi_lsp.refactors import REFACTORS, get_refactor
 from kimi_lsp.swarm.engine import DEFAULT_AGENTS, RunOptions, RunResult, execute, new_run_id
 from kimi_lsp.swarm.events import Event, GroupFinished, RunPhase, RunState
 from kimi_lsp.swarm.scheduler import MAX_AGENTS
@@ -39,38 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, help_text in [("plan", "print the plan as spec markdown; changes nothing"), ("run", "run a refactor")]:
         sub = commands.add_parser(name, help=help_text)
-        sub.add_argument("refactor", help="rename")
+        sub.add_argument("refactor", choices=sorted(REFACTORS), help="which refactor")
         sub.add_argument("path", type=Path, help="the project root; other paths are relative to it")
-        sub.add_argument("--rename", action="append", default=[], metavar="FILE:LINE:COL=NEW|FILE#NAME=NEW")
-        sub.add_argument("--move", action="append", default=[], metavar="OLD=NEW", help="move a file, updating imports")
-        sub.add_argument("--map", type=Path, metavar="F", help="JSON list of {target,new} and {move,to} entries")
-        sub.add_argument("--in-comments", action="store_true", help="also rename in comments")
-        sub.add_argument("--in-strings", action="store_true", help="also rename in strings")
+        for refactor in REFACTORS.values():
+            refactor.add_arguments(sub)
         sub.add_argument("--agents", type=int, default=DEFAULT_AGENTS, help=f"parallel sub-agents (1-{MAX_AGENTS})")
         sub.add_argument("--json", action="store_true", help="print a machine-readable report")
         if name == "run":
             sub.add_argument("--dry-run", action="store_true", help="print a unified diff instead of writing")
     return parser
-
-
-def request_args(args: argparse.Namespace) -> dict:
-    """The CLI's options as the JSON request the server's commands also take."""
-    renames: list[dict] = []
-    moves: list[dict] = []
-    if args.map:
-        try:
-            entries = rename.read_map(json.loads((args.path / args.map).read_text()))
-        except (OSError, ValueError) as err:
-            raise UserError(f"cannot read --map {args.map}: {err}") from None
-        for entry in entries:
-            (moves if isinstance(entry, dict) and "move" in entry else renames).append(entry)
-    for text in args.rename:
-        target, new = rename.parse_assignment(text, "--rename")
-        renames.append({"target": target, "new": new})
-    for text in args.move:
-        old, new = rename.parse_assignment(text, "--move")
-        moves.append({"move": old, "to": new})
-    return {"renames": renames, "moves": moves, "inComments": args.in_comments, "inStrings": args.in_strings}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         if not 1 <= args.agents <= MAX_AGENTS:
             raise UserError(f"--agents must be between 1 and {MAX_AGENTS}")
         refactor = get_refactor(args.refactor)
-        request = refactor.parse(request_args(args))
+        request = refactor.parse(refactor.request_from_args(args))
         ws = Workspace(args.path)
         session = refactor.session(request, ws, args.agents)
         if args.command == "plan":

@@ -7,6 +7,7 @@ engine and the adapters need no changes to gain a new one.
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -19,12 +20,16 @@ from kimi_lsp.swarm.workspace import Workspace
 @dataclass(frozen=True)
 class Refactor:
     name: str
-    parse: Callable[[dict], Any]
+    parse: Callable[[dict], Any]  # JSON request (LSP command or CLI) -> typed request
     session: Callable[[Any, Workspace, int], Session]
+    add_arguments: Callable[[argparse.ArgumentParser], None]  # the refactor's CLI options
+    request_from_args: Callable[[argparse.Namespace], dict]  # CLI options -> JSON request
 
 
 REFACTORS = {
-    rename.NAME: Refactor(rename.NAME, rename.parse_request, rename.RenameSession),
+    rename.NAME: Refactor(
+        rename.NAME, rename.parse_request, rename.RenameSession, rename.add_arguments, rename.request_from_args
+    ),
 }
 
 

@@ -8,7 +8,9 @@ catches any two renames that touch the same text differently.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -113,10 +115,35 @@ def _add_entry(request: RenameRequest, entry: object) -> None:
         raise RequestError(f"unknown entry {entry!r}: expected {{'target', 'new'}} or {{'move', 'to'}}")
 
 
-def read_map(entries: object) -> list:
-    if not isinstance(entries, list):
-        raise RequestError("a rename map must be a JSON list of {'target', 'new'} and {'move', 'to'} objects")
-    return entries
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("rename")
+    group.add_argument("--rename", action="append", default=[], metavar="FILE:LINE:COL=NEW|FILE#NAME=NEW")
+    group.add_argument("--move", action="append", default=[], metavar="OLD=NEW", help="move a file, updating imports")
+    group.add_argument("--map", type=Path, metavar="F", help="JSON list of {target,new} and {move,to} entries")
+    group.add_argument("--in-comments", action="store_true", help="also rename in comments")
+    group.add_argument("--in-strings", action="store_true", help="also rename in strings")
+
+
+def request_from_args(args: argparse.Namespace) -> dict:
+    """The CLI's options as the JSON request the server's commands also take."""
+    renames: list[dict] = []
+    moves: list[dict] = []
+    if args.map:
+        try:
+            entries = json.loads((args.path / args.map).read_text())
+        except (OSError, ValueError) as err:
+            raise RequestError(f"cannot read --map {args.map}: {err}") from None
+        if not isinstance(entries, list):
+            raise RequestError("a rename map must be a JSON list of {'target', 'new'} and {'move', 'to'} objects")
+        for entry in entries:
+            (moves if isinstance(entry, dict) and "move" in entry else renames).append(entry)
+    for text in args.rename:
+        target, new = parse_assignment(text, "--rename")
+        renames.append({"target": target, "new": new})
+    for text in args.move:
+        old, new = parse_assignment(text, "--move")
+        moves.append({"move": old, "to": new})
+    return {"renames": renames, "moves": moves, "inComments": args.in_comments, "inStrings": args.in_strings}
 
 
 class RenameSession:
@@ -350,7 +377,13 @@ class RenameSession:
         return changeset
 
     async def _rope_rename(self, target: RenameTarget) -> Changeset:
-        job = {"kind": "rename", "file": target.file, "new": target.new, "docs": self.request.in_comments or self.request.in_strings}
+        job = {
+            "kind": "rename",
+            "file": target.file,
+            "new": target.new,
+            "comments": self.request.in_comments,
+            "strings": self.request.in_strings,
+        }
         if target.name:
             job["name"] = target.name
         else:
