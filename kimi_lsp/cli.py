@@ -1,6 +1,7 @@
 """The headless adapter: the same engine as the server, for scripts and CI.
 
     kimi-lsp serve [--tcp HOST:PORT]
+    kimi-lsp fake-model --port P --script FILE
     kimi-lsp plan REFACTOR PATH [options]
     kimi-lsp run REFACTOR PATH [options] [--agents N] [--dry-run] [--json]
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kimi_lsp import __version__
+from kimi_lsp import __version__, fake_model
 from kimi_lsp.errors import UserError
 from kimi_lsp.refactors import REFACTORS, get_refactor
 from kimi_lsp.swarm.engine import DEFAULT_AGENTS, RunOptions, RunResult, execute, new_run_id
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="speak LSP on stdio (or TCP)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    fake_model.add_arguments(commands.add_parser("fake-model", help="serve a scripted OpenAI-compatible model for tests"))
 
     for name, help_text in [("plan", "print the plan as spec markdown; changes nothing"), ("run", "run a refactor")]:
         sub = commands.add_parser(name, help=help_text)
@@ -59,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve(args.tcp)
     err = Console(stderr=True)
     try:
+        if args.command == "fake-model":
+            return fake_model.main(args)
         if not 1 <= args.agents <= MAX_AGENTS:
             raise UserError(f"--agents must be between 1 and {MAX_AGENTS}")
         refactor = get_refactor(args.refactor)

@@ -1,0 +1,228 @@
+"""A local HTTP server speaking the OpenAI Chat Completions protocol.
+
+`POST /v1/chat/completions` answers as its script says (see script.py), with
+or without streaming (server-sent events), with tool calls and usage, and with
+the faults real providers produce: latency, a slow token rate, 429 with
+Retry-After (scripted, or from a requests-per-window limit), 500, requests that
+never answer, and streams cut off mid-answer. Tests and benchmarks point the
+real `openai` client at it through `base_url`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import deque
+
+from kimi_lsp.fake_model.script import Answer, Script
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024 * 1024
+REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error"}
+
+
+class FakeModelServer:
+    """One listening server; `requests` logs every chat request body it received."""
+
+    def __init__(self, script: Script):
+        self.script = script
+        self.requests: list[dict] = []
+        self.rejected = 0
+        self._admitted: deque[float] = deque()
+        self._server: asyncio.Server | None = None
+        self._handlers: set[asyncio.Task] = set()
+        self._sequence = 0
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        self._server = await asyncio.start_server(self._connection, host, port, limit=MAX_BODY)
+        return self._server.sockets[0].getsockname()[1]
+
+    def base_url(self) -> str:
+        assert self._server
+        host, port = self._server.sockets[0].getsockname()[:2]
+        return f"http://{host}:{port}/v1"
+
+    async def close(self) -> None:
+        if self._server:
+            self._server.close()
+        for task in list(self._handlers):
+            task.cancel()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
+        if self._server:
+            await self._server.wait_closed()
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task
+        self._handlers.add(task)
+        try:
+            while await self._one_request(reader, writer):
+                pass
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            self._handlers.discard(task)
+            writer.close()
+
+    async def _one_request(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        """Serve one HTTP request; returns whether the connection stays open."""
+        head = await reader.readuntil(b"\r\n\r\n")
+        request_line, *header_lines = head.decode("latin-1").split("\r\n")
+        method, path, _ = request_line.split(" ", 2)
+        headers = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in header_lines if h)}
+        body = await reader.readexactly(int(headers.get("content-length", 0)))
+        if method == "GET" and path.rstrip("/").endswith("/models"):
+            return await _send_json(writer, 200, {"object": "list", "data": [{"id": "fake", "object": "model"}]})
+        if method != "POST" or not path.rstrip("/").endswith("/chat/completions"):
+            return await _send_json(writer, 404, _error(f"no route {method} {path}", "not_found"))
+        try:
+            request = json.loads(body)
+            messages = request["messages"]
+        except (ValueError, KeyError, TypeError):
+            return await _send_json(writer, 400, _error("the body must be a JSON chat request", "invalid_request_error"))
+        self.requests.append(request)
+        retry_after = self._rate_limited()
+        if retry_after is not None:
+            self.rejected += 1
+            return await _send_json(writer, 429, _error("rate limit reached", "rate_limit_exceeded"), retry_after)
+        answer = self.script.answer(messages)
+        await asyncio.sleep(answer.latency if answer.latency is not None else self.script.latency)
+        if answer.fault:
+            return await self._fault(writer, answer.fault, request)
+        self._sequence += 1
+        completion_id = f"chatcmpl-fake-{self._sequence}"
+        usage = _usage(messages, answer)
+        if request.get("stream"):
+            include_usage = bool((request.get("stream_options") or {}).get("include_usage"))
+            await self._stream(writer, completion_id, request.get("model", "fake"), answer, usage if include_usage else None)
+            return False
+        return await _send_json(writer, 200, _completion(completion_id, request.get("model", "fake"), answer, usage))
+
+    def _rate_limited(self) -> float | None:
+        """Seconds to wait when the sliding-window limit is full, else None (and the request counts)."""
+        if not self.script.rate_limit:
+            return None
+        limit, window = self.script.rate_limit
+        now = time.monotonic()
+        while self._admitted and self._admitted[0] <= now - window:
+            self._admitted.popleft()
+        if len(self._admitted) >= limit:
+            return max(0.001, self._admitted[0] + window - now)
+        self._admitted.append(now)
+        return None
+
+    async def _fault(self, writer: asyncio.StreamWriter, fault: dict, request: dict) -> bool:
+        kind = fault["kind"]
+        if kind == "429":
+            self.rejected += 1
+            return await _send_json(writer, 429, _error("rate limit reached", "rate_limit_exceeded"), float(fault.get("retry_after", 1)))
+        if kind == "500":
+            return await _send_json(writer, 500, _error("the fake model failed", "server_error"))
+        if kind == "hang":
+            await asyncio.sleep(float(fault.get("seconds", 3600)))
+            return False
+        await _write_head(writer, 200, {"Content-Type": "text/event-stream", "Connection": "close"})
+        chunk = _chunk("chatcmpl-cut", request.get("model", "fake"), {"role": "assistant", "content": "This answer is cut off in the mid"})
+        writer.write(_sse(chunk))
+        await writer.drain()
+        return False
+
+    async def _stream(self, writer: asyncio.StreamWriter, completion_id: str, model: str, answer: Answer, usage: dict | None) -> None:
+        await _write_head(writer, 200, {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "Connection": "close"})
+        delay = 1 / self.script.tokens_per_second if self.script.tokens_per_second else 0.0
+
+        async def send(delta: dict, finish_reason: str | None = None) -> None:
+            writer.write(_sse(_chunk(completion_id, model, delta, finish_reason)))
+            await writer.drain()
+
+        await send({"role": "assistant", "content": ""})
+        for piece in _tokens(answer.content, delay):
+            await send({"content": piece})
+            await asyncio.sleep(delay)
+        for index, call in enumerate(answer.tool_calls):
+            head = {"index": index, "id": call["id"], "type": "function", "function": {"name": call["name"], "arguments": ""}}
+            await send({"tool_calls": [head]})
+            for piece in _tokens(call["arguments"], delay):
+                await send({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+                await asyncio.sleep(delay)
+        await send({}, answer.finish_reason)
+        if usage:
+            writer.write(_sse({"id": completion_id, "object": "chat.completion.chunk", "created": int(time.time()), "model": model, "choices": [], "usage": usage}))
+        writer.write(b"data: [DONE]\n\n")
+        await writer.drain()
+
+
+def _tokens(text: str, delay: float) -> list[str]:
+    """Pieces of about one token when paced, else two halves (so clients must join deltas)."""
+    if not text:
+        return []
+    if delay:
+        return [text[i : i + 4] for i in range(0, len(text), 4)]
+    middle = len(text) // 2
+    return [part for part in (text[:middle], text[middle:]) if part]
+
+
+def _usage(messages: list[dict], answer: Answer) -> dict:
+    prompt = len(json.dumps(messages)) // 4 + 1
+    completion = (len(answer.content) + sum(len(c["arguments"]) + len(c["name"]) for c in answer.tool_calls)) // 4 + 1
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def _message(answer: Answer) -> dict:
+    message: dict = {"role": "assistant", "content": answer.content or None}
+    if answer.tool_calls:
+        message["tool_calls"] = [
+            {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
+            for c in answer.tool_calls
+        ]
+    return message
+
+
+def _completion(completion_id: str, model: str, answer: Answer, usage: dict) -> dict:
+    return {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": _message(answer), "finish_reason": answer.finish_reason}],
+        "usage": usage,
+    }
+
+
+def _chunk(completion_id: str, model: str, delta: dict, finish_reason: str | None = None) -> dict:
+    return {
+        "id": completion_id,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+    }
+
+
+def _error(message: str, kind: str) -> dict:
+    return {"error": {"message": message, "type": kind, "code": kind}}
+
+
+def _sse(payload: dict) -> bytes:
+    return f"data: {json.dumps(payload)}\n\n".encode("utf-8")
+
+
+async def _write_head(writer: asyncio.StreamWriter, status: int, headers: dict[str, str]) -> None:
+    lines = [f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}"] + [f"{k}: {v}" for k, v in headers.items()]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+    await writer.drain()
+
+
+async def _send_json(writer: asyncio.StreamWriter, status: int, payload: dict, retry_after: float | None = None) -> bool:
+    body = json.dumps(payload).encode("utf-8")
+    headers = {"Content-Type": "application/json", "Content-Length": str(len(body)), "Connection": "keep-alive"}
+    if retry_after is not None:
+        headers["Retry-After"] = f"{retry_after:.3f}"
+        headers["Retry-After-Ms"] = str(int(retry_after * 1000))
+    await _write_head(writer, status, headers)
+    writer.write(body)
+    await writer.drain()
+    return True
