@@ -358,6 +358,7 @@ const methods = {
   importGraph: () => importGraph(requireProject()),
   syntaxErrors,
 };
+Object.assign(methods, require('./js_to_ts')(ts, { Project, UserError }));
 
 function requireProject() {
   if (!project) throw new UserError('init must be called first');

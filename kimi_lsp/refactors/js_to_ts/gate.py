@@ -1,0 +1,143 @@
+"""The migration's gate: zero type errors, proven by tsc, and the project's own command.
+
+Residual errors get a targeted `// @ts-expect-error -- TS<code>: <message>` on
+the line above them (computed in the sidecar on the whole program); then the
+result is materialized in a temporary directory and checked with a real
+`tsc --noEmit`. With `--verify CMD`, the command runs on a snapshot of the
+original and on the migrated snapshot compiled back to JavaScript; a command
+that passed before and fails after fails the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shlex
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kimi_lsp.refactors.js_to_ts.project import kimi_type_roots, package_changes
+from kimi_lsp.swarm.changeset import Changeset, edits_between
+from kimi_lsp.swarm.verify import Verification, materialize, run_tsc
+from kimi_lsp.ts.client import tsc_command
+
+if TYPE_CHECKING:
+    from kimi_lsp.refactors.js_to_ts.session import JsToTsSession
+
+VERIFY_CONFIG = "tsconfig.kimi-verify.json"
+COMMAND_TIMEOUT = 600
+
+
+@dataclass
+class MigrationVerification(Verification):
+    """A migration passes only with zero type errors and a project command that still passes."""
+
+    command_broken: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return self.errors_after == 0 and not self.command_broken
+
+
+async def finish_and_verify(session: JsToTsSession, changeset: Changeset) -> Verification:
+    ws = session.ws
+    moved = {m.old: m.new for m in changeset.moves}
+    texts = {new: changeset.new_text(old, ws.read(old)) for old, new in moved.items()}
+    params = session.program_params(texts)
+    params["targets"] = [ws.absolute(new) for new in moved.values()]
+    residual = await session.ts_request("jsToTsResidual", params)
+    for old, new in moved.items():
+        final = residual["texts"].get(ws.absolute(new), texts[new])
+        changeset.changes[old].edits = edits_between(ws.read(old), final)
+    _add_config_changes(session, changeset, moved)
+
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="kimi-ts-after-") as after_dir:
+        after = Path(after_dir)
+        await asyncio.to_thread(materialize, ws, changeset, after)
+        config = _verify_config(ws.root, after)
+        errors = await run_tsc(tsc_command(ws.root), after, config)
+        tsc_seconds = time.monotonic() - started
+        broken, command_lines = False, []
+        if session.request.verify and not errors:
+            broken, command_lines = await _project_command(session, after, config)
+    verification = MigrationVerification(
+        session._verify_command(),
+        residual["errorsBefore"],
+        len(errors),
+        time.monotonic() - started,
+        (errors + command_lines)[:20],
+        command_broken=broken,
+    )
+    verification.extra = {
+        "files_converted": len(moved),
+        "any_count": residual["anyCount"],
+        "suppressions": residual["suppressions"],
+        "errors_before": residual["errorsBefore"],
+        "errors_after": len(errors),
+        "tsc_seconds": round(tsc_seconds, 3),
+    }
+    return verification
+
+
+def _add_config_changes(session: JsToTsSession, changeset: Changeset, moved: dict[str, str]) -> None:
+    ws = session.ws
+    if session.tsconfig_existed:
+        edits = edits_between(ws.read("tsconfig.json"), session.tsconfig)
+        if edits:
+            changeset.changes.pop("tsconfig.json", None)
+            changeset.add_edits("tsconfig.json", ws.hash("tsconfig.json"), edits)
+    else:
+        changeset.creates["tsconfig.json"] = session.tsconfig
+    if ws.exists("package.json"):
+        report = package_changes(ws.read("package.json"), moved, session.facts, session.request.update_package)
+        if report.updated_text:
+            changeset.changes.pop("package.json", None)
+            changeset.add_edits("package.json", ws.hash("package.json"), edits_between(ws.read("package.json"), report.updated_text))
+
+
+def _verify_config(root: Path, snapshot: Path) -> str:
+    """tsconfig.json, or a config extending it that adds kimi-lsp's @types/node when the project lacks one."""
+    type_roots = kimi_type_roots(root)
+    if not type_roots:
+        return "tsconfig.json"
+    roots = [str(snapshot / "node_modules" / "@types"), type_roots[1]]
+    config = {"extends": "./tsconfig.json", "compilerOptions": {"typeRoots": roots}}
+    (snapshot / VERIFY_CONFIG).write_text(json.dumps(config), encoding="utf-8")
+    return VERIFY_CONFIG
+
+
+async def _shell(command: str, cwd: Path) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_shell(
+        command, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), COMMAND_TIMEOUT)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        return -1, f"timed out after {COMMAND_TIMEOUT}s"
+    return proc.returncode or 0, out.decode("utf-8", "replace")
+
+
+async def _project_command(session: JsToTsSession, after: Path, config: str) -> tuple[bool, list[str]]:
+    """Run the command on the original and on the migrated code compiled back; True when it broke."""
+    ws = session.ws
+    command = session.request.verify
+    assert command
+    with tempfile.TemporaryDirectory(prefix="kimi-ts-before-") as before_dir:
+        before = Path(before_dir)
+        await asyncio.to_thread(materialize, ws, None, before)
+        tsc = shlex.join(tsc_command(ws.root))
+        compile_back = f"{tsc} -p {config} --noEmit false --allowJs false > /dev/null; true"
+        (before_code, _), (_, _) = await asyncio.gather(_shell(command, before), _shell(compile_back, after))
+        after_code, after_output = await _shell(command, after)
+    if before_code != 0:
+        return False, [f"`{command}` already failed before the migration (exit {before_code}); not used as a gate"]
+    if after_code != 0:
+        tail = after_output.strip().splitlines()[-10:]
+        return True, [f"`{command}` passed before the migration and fails after it (exit {after_code})", *tail]
+    return False, []

@@ -1,0 +1,423 @@
+'use strict';
+// JavaScript -> TypeScript migration steps for the kimi-lsp sidecar.
+//
+// sidecar.js loads this module and adds its methods to the ones it serves:
+//   jsToTsPrepare   on the JavaScript program: parse check, JSX detection,
+//                   CommonJS -> ES module syntax (or typed `import = require`)
+//   jsToTsTypes     on the renamed TypeScript program: TypeScript's own
+//                   codefixes for one group of files
+//   jsToTsResidual  on the whole TypeScript program: a targeted
+//                   `@ts-expect-error` on each line that still has an error
+// Every step is TypeScript's own code: the parser, the checker and codefixes.
+
+const path = require('path');
+const { builtinModules } = require('module');
+
+// TypeScript's diagnostic for "File is a CommonJS module; it may be converted to an ES module."
+const COMMONJS_MODULE = 80001;
+const NO_DEFAULT_EXPORT = [1192, 2613];
+const UNUSED_DIRECTIVE = 2578;
+const TYPE_FIXES = ['annotateWithTypeFromJSDoc', 'inferFromUsage', 'fixMissingMember', 'inferFromUsage'];
+const FORMAT = { indentSize: 2, tabSize: 2, convertTabsToSpaces: true, insertSpaceAfterCommaDelimiter: true, semicolons: 'ignore' };
+const PREFERENCES = { quotePreference: 'auto', includeCompletionsForModuleExports: false };
+
+module.exports = function jsToTsMethods(ts, { Project, UserError }) {
+  const projects = new Map();
+
+  // ------------------------------------------------------------ text edits
+
+  function applyChanges(text, textChanges) {
+    const sorted = [...textChanges].sort((a, b) => b.span.start - a.span.start);
+    let out = text;
+    let limit = Infinity;
+    for (const change of sorted) {
+      const end = change.span.start + change.span.length;
+      if (end > limit) continue; // overlapping edit from a second fix: keep the first
+      out = out.slice(0, change.span.start) + change.newText + out.slice(end);
+      limit = change.span.start;
+    }
+    return out;
+  }
+
+  function editsFor(fileChanges, fileName) {
+    return fileChanges.filter((c) => c.fileName === fileName).flatMap((c) => c.textChanges);
+  }
+
+  // ------------------------------------------------------------ projects
+
+  // A project kept across requests: later requests only change overlays, so
+  // the language service re-checks incrementally.
+  function loadProject(params, options) {
+    let project = projects.get(params.key);
+    if (!project) {
+      project = new Project(params.root, [], {});
+      project.options = options;
+      project.rootFiles = params.files;
+      projects.set(params.key, project);
+    }
+    for (const [file, text] of Object.entries(params.overlays || {})) setText(project, file, text);
+    return project;
+  }
+
+  function setText(project, file, text) {
+    if (project.overlays.get(file) === text) return;
+    project.overlays.set(file, text);
+    project.versions.set(file, (project.versions.get(file) || 0) + 1);
+  }
+
+  // The tsconfig.json the migration will write, parsed as tsc will parse it.
+  function compilerOptions(params) {
+    const configPath = path.join(params.root, 'tsconfig.json');
+    const json = ts.parseConfigFileTextToJson(configPath, params.tsconfig);
+    if (json.error) throw new UserError(`tsconfig.json: ${ts.flattenDiagnosticMessageText(json.error.messageText, ' ')}`);
+    const parsed = ts.parseJsonConfigFileContent(json.config, ts.sys, params.root, undefined, configPath);
+    const options = { ...parsed.options, noEmit: true };
+    if (params.typeRoots) options.typeRoots = params.typeRoots;
+    return options;
+  }
+
+  // ------------------------------------------------------------ prepare (JavaScript program)
+
+  function hasJsx(sf) {
+    let found = false;
+    (function visit(node) {
+      if (found) return;
+      if (ts.isJsxElement(node) || ts.isJsxSelfClosingElement(node) || ts.isJsxFragment(node)) found = true;
+      else ts.forEachChild(node, visit);
+    })(sf);
+    return found;
+  }
+
+  function isModuleExports(node) {
+    return (
+      ts.isPropertyAccessExpression(node) &&
+      ts.isIdentifier(node.expression) &&
+      node.expression.text === 'module' &&
+      node.name.text === 'exports'
+    );
+  }
+
+  function moduleExportsAssignment(stmt) {
+    if (!ts.isExpressionStatement(stmt) || !ts.isBinaryExpression(stmt.expression)) return undefined;
+    const { left, operatorToken, right } = stmt.expression;
+    if (operatorToken.kind !== ts.SyntaxKind.EqualsToken || !isModuleExports(left)) return undefined;
+    return right;
+  }
+
+  function topLevelNames(sf) {
+    const names = new Set();
+    const add = (name) => {
+      if (ts.isIdentifier(name)) names.add(name.text);
+      else for (const el of name.elements || []) if (!ts.isOmittedExpression(el)) add(el.name);
+    };
+    for (const stmt of sf.statements) {
+      if (stmt.name && ts.isIdentifier(stmt.name)) names.add(stmt.name.text);
+      if (ts.isVariableStatement(stmt)) for (const d of stmt.declarationList.declarations) add(d.name);
+    }
+    return names;
+  }
+
+  // `module.exports = { a, b: c, d: expr }` -> `export { a, c as b }` and
+  // `export const d = expr`. TypeScript's convertToEsModule turns an object with
+  // shorthand members into `export default {...}`, which would break every
+  // `const { a } = require(...)` once that becomes `import { a }`.
+  function exportObjectAsNamed(sf) {
+    const taken = topLevelNames(sf);
+    for (const stmt of sf.statements) {
+      const right = moduleExportsAssignment(stmt);
+      if (!right || !ts.isObjectLiteralExpression(right) || !right.properties.length) continue;
+      const specifiers = [];
+      const declarations = [];
+      for (const prop of right.properties) {
+        if (!prop.name || !ts.isIdentifier(prop.name)) return undefined;
+        const key = prop.name.text;
+        if (ts.isShorthandPropertyAssignment(prop)) specifiers.push(key);
+        else if (ts.isPropertyAssignment(prop) && ts.isIdentifier(prop.initializer)) {
+          const local = prop.initializer.text;
+          specifiers.push(local === key ? key : `${local} as ${key}`);
+        } else if (ts.isPropertyAssignment(prop)) {
+          let local = key;
+          while (taken.has(local)) local = `_${local}`;
+          taken.add(local);
+          declarations.push(`const ${local} = ${prop.initializer.getText(sf)};`);
+          specifiers.push(local === key ? key : `${local} as ${key}`);
+        } else return undefined;
+      }
+      const text = [...declarations, `export { ${specifiers.join(', ')} };`].join('\n');
+      return { span: { start: stmt.getStart(sf), length: stmt.getEnd() - stmt.getStart(sf) }, newText: text };
+    }
+    return undefined;
+  }
+
+  // Keep CommonJS semantics exactly, typed: `const x = require('m')` ->
+  // `import x = require('m')`, `module.exports = X` -> `export = X`.
+  function typedRequire(sf) {
+    const changes = [];
+    for (const stmt of sf.statements) {
+      const right = moduleExportsAssignment(stmt);
+      if (right) {
+        changes.push({ span: { start: stmt.getStart(sf), length: right.getStart(sf) - stmt.getStart(sf) }, newText: 'export = ' });
+        continue;
+      }
+      if (!ts.isVariableStatement(stmt) || stmt.declarationList.declarations.length !== 1) continue;
+      const decl = stmt.declarationList.declarations[0];
+      const init = decl.initializer;
+      if (!ts.isIdentifier(decl.name) || !init || !ts.isCallExpression(init)) continue;
+      if (!ts.isIdentifier(init.expression) || init.expression.text !== 'require') continue;
+      if (init.arguments.length !== 1 || !ts.isStringLiteral(init.arguments[0])) continue;
+      const text = `import ${decl.name.text} = require(${init.arguments[0].getText(sf)});`;
+      changes.push({ span: { start: stmt.getStart(sf), length: stmt.getEnd() - stmt.getStart(sf) }, newText: text });
+    }
+    return changes;
+  }
+
+  const NODE_GLOBALS = /\b(process|__dirname|__filename|Buffer|require|module|exports|global|setImmediate)\b/;
+
+  // Whether the file needs Node's types: it imports a builtin or uses a Node global.
+  function usesNode(sf) {
+    const builtin = (s) => s.startsWith('node:') || builtinModules.includes(s.split('/')[0]);
+    return sf.imports.some((s) => builtin(s.text)) || NODE_GLOBALS.test(sf.text);
+  }
+
+  function isRequireCall(node) {
+    return ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'require';
+  }
+
+  // `exports.x = ...` or `module.exports.x = ...` anywhere at the top level.
+  function hasNamedCommonJsExports(sf) {
+    return sf.statements.some((stmt) => {
+      if (!ts.isExpressionStatement(stmt) || !ts.isBinaryExpression(stmt.expression)) return false;
+      const left = stmt.expression.left;
+      if (!ts.isPropertyAccessExpression(left)) return false;
+      const target = left.expression;
+      return (ts.isIdentifier(target) && target.text === 'exports') || isModuleExports(target);
+    });
+  }
+
+  // CommonJS syntax and no ES module syntax (`true` means "a module by its format", not syntax).
+  function isCommonJs(sf) {
+    return !!sf.commonJsModuleIndicator && (!sf.externalModuleIndicator || sf.externalModuleIndicator === true);
+  }
+
+  function firstSyntaxError(sf) {
+    const diag = sf.parseDiagnostics[0];
+    if (!diag) return undefined;
+    const { line, character } = sf.getLineAndCharacterOfPosition(diag.start);
+    return `does not parse: line ${line + 1}, column ${character + 1}: ${ts.flattenDiagnosticMessageText(diag.messageText, ' ')}`;
+  }
+
+  function prepare(params) {
+    const project = new Project(params.root, [], {});
+    project.options = {
+      allowJs: true,
+      checkJs: false,
+      noEmit: true,
+      jsx: ts.JsxEmit.Preserve,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    };
+    project.rootFiles = params.files;
+    project.program().getTypeChecker(); // binds every file: CommonJS indicators are set by the binder
+    const migrate = params.migrate.filter((f) => project.program().getSourceFile(f));
+    const result = {};
+    const cjs = [];
+    for (const file of migrate) {
+      const sf = project.program().getSourceFile(file);
+      const error = firstSyntaxError(sf);
+      if (error) {
+        result[file] = { skipped: error };
+        continue;
+      }
+      result[file] = { jsx: hasJsx(sf), commonJs: isCommonJs(sf), usesNode: usesNode(sf), text: sf.text };
+      result[file].extensionless = sf.imports.some((s) => /^\.\.?\//.test(s.text) && !/\.[cm]?[jt]sx?$|\.json$/.test(s.text));
+      if (params.convertCommonJs && isCommonJs(sf)) cjs.push(file);
+    }
+    // Pass 1: syntax-only rewrites, then one program rebuild for pass 2.
+    // `module.exports = <a value>` stays the module's value (`export =`), so
+    // callers outside the migration, and Node's ESM loader, see the same thing.
+    const exportEquals = new Set();
+    for (const file of cjs) {
+      const sf = project.program().getSourceFile(file);
+      const named = exportObjectAsNamed(sf);
+      const assigned = sf.statements.map(moduleExportsAssignment).find(Boolean);
+      let changes = named ? [named] : [];
+      if (!named && assigned && !isRequireCall(assigned)) {
+        exportEquals.add(file);
+        changes = hasNamedCommonJsExports(sf) ? typedRequire(sf) : typedRequire(sf).filter((c) => c.newText === 'export = ');
+        result[file].module = 'export =';
+      }
+      if (changes.length) setText(project, file, applyChanges(sf.text, changes));
+    }
+    // Pass 2: TypeScript's convertToEsModule, computed against one program.
+    const converted = {};
+    for (const file of cjs.filter((f) => !exportEquals.has(f) || !hasNamedCommonJsExports(project.program().getSourceFile(f)))) {
+      const sf = project.program().getSourceFile(file);
+      const fixes = project.service.getCodeFixesAtPosition(file, 0, Math.min(1, sf.end), [COMMONJS_MODULE], FORMAT, PREFERENCES);
+      const fix = fixes.find((f) => f.fixName === 'convertToEsModule');
+      converted[file] = fix ? applyChanges(sf.text, editsFor(fix.changes, file)) : sf.text;
+      result[file].module = result[file].module || (fix ? 'es module' : 'commonjs');
+    }
+    for (const file of cjs) result[file].text = converted[file] ?? project.readFile(file);
+    return { files: result };
+  }
+
+  // ------------------------------------------------------------ types (TypeScript program)
+
+  function combinedFix(project, file, fixId) {
+    try {
+      return project.service.getCombinedCodeFix({ type: 'file', fileName: file }, fixId, FORMAT, PREFERENCES).changes;
+    } catch (err) {
+      return []; // a codefix that throws on some input must not sink the whole group
+    }
+  }
+
+  function diagnosticsOf(project, file) {
+    return [...project.service.getSyntacticDiagnostics(file), ...project.service.getSemanticDiagnostics(file)];
+  }
+
+  // `import x from './m'` where m has only named exports: x was the whole
+  // `module.exports` object, which is exactly what a namespace import gives.
+  function namespaceForMissingDefault(project, file) {
+    const sf = project.program().getSourceFile(file);
+    const changes = [];
+    for (const diag of diagnosticsOf(project, file)) {
+      if (!NO_DEFAULT_EXPORT.includes(diag.code)) continue;
+      const token = ts.getTokenAtPosition(sf, diag.start);
+      const clause = ts.findAncestor(token, ts.isImportClause);
+      if (!clause || !clause.name || clause.namedBindings || clause.isTypeOnly) continue;
+      changes.push({ span: { start: clause.name.getStart(sf), length: clause.name.getWidth(sf) }, newText: `* as ${clause.name.text}` });
+    }
+    return changes;
+  }
+
+  function types(params) {
+    const project = loadProject(params, compilerOptions(params));
+    const out = {};
+    for (const file of params.targets) {
+      const sf = project.program().getSourceFile(file);
+      if (!sf) continue;
+      const fixes = namespaceForMissingDefault(project, file);
+      if (fixes.length) setText(project, file, applyChanges(project.readFile(file), fixes));
+      for (const fixId of TYPE_FIXES) {
+        const edits = editsFor(combinedFix(project, file, fixId), file);
+        if (edits.length) setText(project, file, applyChanges(project.readFile(file), edits));
+      }
+      out[file] = project.readFile(file);
+    }
+    return { texts: out };
+  }
+
+  // ------------------------------------------------------------ residual errors
+
+  function directiveText(sf, line, diags) {
+    const codes = Array.from(new Set(diags.map((d) => `TS${d.code}`))).join(', ');
+    let message = ts.flattenDiagnosticMessageText(diags[0].messageText, ' ').split('\n')[0];
+    if (message.length > 120) message = message.slice(0, 117) + '...';
+    message = message.replace(/\*\//g, '* /');
+    const lineStart = sf.getPositionOfLineAndCharacter(line, 0);
+    const indent = /^[ \t]*/.exec(sf.text.slice(lineStart))[0];
+    const body = `@ts-expect-error -- ${codes}: ${message}`;
+    return { lineStart, text: inJsxChildren(sf, lineStart + indent.length) ? `${indent}{/* ${body} */}\n` : `${indent}// ${body}\n` };
+  }
+
+  function inJsxChildren(sf, pos) {
+    let node = ts.getTokenAtPosition(sf, pos);
+    if (node.kind === ts.SyntaxKind.JsxText) return true;
+    for (; node && node !== sf; node = node.parent) {
+      const parent = node.parent;
+      if (!parent) return false;
+      if (ts.isJsxExpression(node) || ts.isJsxAttributes(node)) return false;
+      if ((ts.isJsxElement(parent) || ts.isJsxFragment(parent)) && parent.children.includes(node)) return node.getStart(sf) >= pos;
+    }
+    return false;
+  }
+
+  // A line inside a multi-line string or template cannot take a comment above it.
+  function insideLiteral(sf, lineStart) {
+    const token = ts.getTokenAtPosition(sf, lineStart);
+    return token.getStart(sf) < lineStart && ts.isLiteralKind(token.kind) || ts.isTemplateLiteralKind(token.kind) && token.getStart(sf) < lineStart;
+  }
+
+  function suppressFile(project, file) {
+    const sf = project.program().getSourceFile(file);
+    const byLine = new Map();
+    const unused = new Set();
+    for (const diag of diagnosticsOf(project, file)) {
+      if (diag.category !== ts.DiagnosticCategory.Error || diag.start === undefined) continue;
+      const { line } = sf.getLineAndCharacterOfPosition(diag.start);
+      if (diag.code === UNUSED_DIRECTIVE) unused.add(line);
+      else byLine.set(line, [...(byLine.get(line) || []), diag]);
+    }
+    const changes = [];
+    for (const line of unused) {
+      const start = sf.getPositionOfLineAndCharacter(line, 0);
+      const end = line + 1 < sf.getLineStarts().length ? sf.getPositionOfLineAndCharacter(line + 1, 0) : sf.end;
+      changes.push({ span: { start, length: end - start }, newText: '' });
+    }
+    let unsuppressable = 0;
+    for (const [line, diags] of byLine) {
+      if (unused.has(line - 1)) continue;
+      const { lineStart, text } = directiveText(sf, line, diags);
+      if (insideLiteral(sf, lineStart)) {
+        unsuppressable++;
+        continue;
+      }
+      changes.push({ span: { start: lineStart, length: 0 }, newText: text });
+    }
+    if (changes.length) setText(project, file, applyChanges(sf.text, changes));
+    return { changed: changes.length > 0, unsuppressable };
+  }
+
+  function countAny(sf) {
+    let count = 0;
+    (function visit(node) {
+      if (node.kind === ts.SyntaxKind.AnyKeyword) count++;
+      ts.forEachChild(node, visit);
+    })(sf);
+    return count;
+  }
+
+  function countDirectives(text) {
+    return (text.match(/@ts-expect-error -- TS\d+/g) || []).length;
+  }
+
+  function residual(params) {
+    const project = loadProject(params, compilerOptions(params));
+    const options = project.program().getOptionsDiagnostics().concat(project.program().getGlobalDiagnostics());
+    if (options.length) {
+      throw new UserError(`the TypeScript configuration has errors: ${ts.flattenDiagnosticMessageText(options[0].messageText, ' ')}`);
+    }
+    const errorsBefore = params.targets.reduce(
+      (n, f) => n + diagnosticsOf(project, f).filter((d) => d.category === ts.DiagnosticCategory.Error).length,
+      0
+    );
+    let unsuppressable = 0;
+    for (let round = 0; round < 4; round++) {
+      let changed = false;
+      unsuppressable = 0;
+      for (const file of params.targets) {
+        const outcome = suppressFile(project, file);
+        changed = changed || outcome.changed;
+        unsuppressable += outcome.unsuppressable;
+      }
+      if (!changed) break;
+    }
+    const texts = {};
+    let anyCount = 0;
+    let suppressions = 0;
+    for (const file of params.targets) {
+      texts[file] = project.readFile(file);
+      anyCount += countAny(project.program().getSourceFile(file));
+      suppressions += countDirectives(texts[file]);
+    }
+    return { texts, errorsBefore, anyCount, suppressions, unsuppressable };
+  }
+
+  return {
+    jsToTsPrepare: prepare,
+    jsToTsTypes: types,
+    jsToTsResidual: residual,
+    jsToTsForget: (params) => ({ forgotten: projects.delete(params.key) }),
+  };
+};
