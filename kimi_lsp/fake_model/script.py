@@ -36,12 +36,12 @@ conversation and step.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kimi_lsp.agents.recording import conversation_key, first_user_text, step_of
 from kimi_lsp.errors import UserError
 
 MODIFY_LINE = re.compile(r"^- MODIFY (\S.*)$", re.MULTILINE)
@@ -64,20 +64,6 @@ class Answer:
     @property
     def finish_reason(self) -> str:
         return "tool_calls" if self.tool_calls else "stop"
-
-
-def conversation_key(messages: list[dict]) -> str:
-    """Identifies a conversation by its first user message (the group's spec)."""
-    first = next((m.get("content") or "" for m in messages if m.get("role") == "user"), "")
-    return hashlib.sha256(str(first).encode("utf-8")).hexdigest()[:16]
-
-
-def first_user_text(messages: list[dict]) -> str:
-    return str(next((m.get("content") or "" for m in messages if m.get("role") == "user"), ""))
-
-
-def step_of(messages: list[dict]) -> int:
-    return sum(1 for m in messages if m.get("role") == "assistant")
 
 
 def _tool_call(step: int, index: int, name: str, arguments) -> dict:

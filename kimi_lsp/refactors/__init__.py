@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from kimi_lsp.errors import UserError
-from kimi_lsp.refactors import rename
+from kimi_lsp.refactors import instruct, rename
 from kimi_lsp.swarm.engine import Session
 from kimi_lsp.swarm.workspace import Workspace
 
@@ -27,6 +27,9 @@ class Refactor:
 
 
 REFACTORS = {
+    instruct.NAME: Refactor(
+        instruct.NAME, instruct.parse_request, instruct.InstructSession, instruct.add_arguments, instruct.request_from_args
+    ),
     rename.NAME: Refactor(
         rename.NAME, rename.parse_request, rename.RenameSession, rename.add_arguments, rename.request_from_args
     ),

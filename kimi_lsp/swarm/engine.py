@@ -27,7 +27,12 @@ DEFAULT_AGENTS = 8
 
 
 class Session(Protocol):
-    """What a refactor provides for one run; see kimi_lsp/refactors."""
+    """What a refactor provides for one run; see kimi_lsp/refactors.
+
+    Optional extras: `validate()` (cheap checks before a run starts),
+    `observe(sink)` (the run's event sink, for workers that report their own
+    progress) and `admit(group)` (a reason not to start a group, or None).
+    """
 
     async def plan(self) -> Plan: ...
 
@@ -59,6 +64,8 @@ class RunResult:
     skipped: dict[str, str] = field(default_factory=dict)
     message: str = ""
     wall_seconds: float = 0.0
+    running_seconds: float = 0.0  # the fan-out alone, for the speedup
+    model: dict | None = None  # model agents' totals, when any ran
 
     def report(self) -> dict:
         """The JSON report the CLI prints and the server returns from status."""
@@ -85,6 +92,22 @@ class RunResult:
             "skipped": [{"path": p, "reason": r} for p, r in sorted(self.skipped.items())],
             "agents": self.agents,
             "wall_seconds": round(self.wall_seconds, 3),
+            **self.timing(),
+            **({"model": self.model} if self.model else {}),
+        }
+
+    def timing(self) -> dict:
+        """Critical path, the same groups one after another, and the speedup of the fan-out."""
+        seconds = {gid: o.seconds for gid, o in self.outcomes.items()}
+        path: dict[str, float] = {}
+        for wave in self.plan.waves() if self.plan else []:
+            for g in wave:
+                path[g.id] = seconds.get(g.id, 0.0) + max((path.get(d, 0.0) for d in g.after), default=0.0)
+        sequential = sum(seconds.values())
+        return {
+            "critical_path_seconds": round(max(path.values(), default=0.0), 3),
+            "sequential_seconds": round(sequential, 3),
+            "speedup": round(sequential / self.running_seconds, 2) if self.running_seconds > 0 else None,
         }
 
 
@@ -99,6 +122,9 @@ async def execute(
     started = time.monotonic()
     result = RunResult(state.run_id, refactor, "failed", options.agents)
     try:
+        observe = getattr(session, "observe", None)  # sessions whose workers emit their own events
+        if observe:
+            observe(sink)
         sink(RunPhase("planning"))
         result.plan = await session.plan()
         if result.plan.conflicts:
@@ -106,8 +132,12 @@ async def execute(
             result.message = f"{len(result.conflicts)} conflicting request(s); nothing was applied"
             return result
         sink(RunPhase("running"))
-        scheduler = Scheduler(options.agents, sink, options.group_timeout, options.retries)
+        scheduler = Scheduler(
+            options.agents, sink, options.group_timeout, options.retries, admit=getattr(session, "admit", None)
+        )
+        running = time.monotonic()
         result.outcomes = await scheduler.run(result.plan.groups, session.run_group)
+        result.running_seconds = time.monotonic() - running
         sink(RunPhase("merging"))
         merged = Changeset()
         for outcome in result.outcomes.values():
@@ -139,6 +169,7 @@ async def execute(
     finally:
         await asyncio.shield(session.close())
         result.wall_seconds = time.monotonic() - started
+        result.model = state.model_totals()
         state.finish(result.status, result.message)
     return result
 

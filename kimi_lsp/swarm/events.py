@@ -48,7 +48,32 @@ class GroupRetrying:
     delay: float
 
 
-Event = RunPhase | GroupQueued | GroupStarted | GroupFinished | GroupRetrying
+@dataclass(frozen=True)
+class AgentStats:
+    """A model agent's counters for its group so far; each event replaces the last."""
+
+    group_id: str
+    agent: int
+    steps: int = 0
+    tool_calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    requests: int = 0
+    retries: int = 0
+
+    def to_json(self) -> dict:
+        return {
+            "agent": self.agent,
+            "steps": self.steps,
+            "toolCalls": self.tool_calls,
+            "tokensIn": self.tokens_in,
+            "tokensOut": self.tokens_out,
+            "requests": self.requests,
+            "retries": self.retries,
+        }
+
+
+Event = RunPhase | GroupQueued | GroupStarted | GroupFinished | GroupRetrying | AgentStats
 EventSink = Callable[[Event], None]
 
 
@@ -80,6 +105,7 @@ class RunState:
         self.groups: dict[str, GroupState] = {}
         self.message: str | None = None
         self.version = 0
+        self.agent_stats: dict[str, AgentStats] = {}  # group id -> latest model agent counters
 
     def apply(self, event: Event) -> None:
         self.version += 1
@@ -97,6 +123,8 @@ class RunState:
             case GroupFinished(gid, status, seconds, error, changed):
                 g = self.groups[gid]
                 g.status, g.seconds, g.error, g.files_changed = status, seconds, error, list(changed)
+            case AgentStats():
+                self.agent_stats[event.group_id] = event
 
     def finish(self, status: str, message: str | None = None) -> None:
         self.version += 1
@@ -112,10 +140,21 @@ class RunState:
             counts[g.status] = counts.get(g.status, 0) + 1
         return counts
 
+    def model_totals(self) -> dict | None:
+        """Model agents' counters summed over the run, or None when no model ran."""
+        if not self.agent_stats:
+            return None
+        totals = {key: 0 for key in ("steps", "toolCalls", "tokensIn", "tokensOut", "requests", "retries")}
+        for stats in self.agent_stats.values():
+            for key, value in stats.to_json().items():
+                if key in totals:
+                    totals[key] += value
+        return totals
+
     def snapshot(self) -> dict:
         """A JSON-ready snapshot; this is the `kimi/swarmStatus` payload."""
         now = time.monotonic()
-        return {
+        snapshot = {
             "runId": self.run_id,
             "refactor": self.refactor,
             "status": self.status,
@@ -138,3 +177,9 @@ class RunState:
                 for g in self.groups.values()
             ],
         }
+        if self.agent_stats:
+            snapshot["model"] = self.model_totals()
+            for group in snapshot["groups"]:
+                if group["id"] in self.agent_stats:
+                    group["model"] = self.agent_stats[group["id"]].to_json()
+        return snapshot

@@ -2,8 +2,9 @@
 
 Each group waits for the groups it comes after, then for a free agent. A group
 that fails with a transient error is retried with exponential backoff and
-jitter; a group whose dependency failed is skipped. Cancelling the coroutine
-that runs the scheduler cancels every group at once.
+jitter; a group whose dependency failed is skipped, and so is a group that
+`admit` refuses (a spent request budget, say). Cancelling the coroutine that
+runs the scheduler cancels every group at once.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class Scheduler:
     group_timeout: float = 300.0
     retries: int = 2
     backoff: float = 0.25
+    admit: Callable[[Group], str | None] | None = None  # checked as a group starts: a reason not to start it
 
     async def run(self, groups: list[Group], work: Worker) -> dict[str, GroupOutcome]:
         """Run every group; returns an outcome per group id."""
@@ -81,7 +83,11 @@ class Scheduler:
                 else:
                     agent = await free_agents.get()
                     try:
-                        outcomes[group.id] = await self._attempt(group, agent, work)
+                        refusal = self.admit(group) if self.admit else None
+                        if refusal:
+                            outcomes[group.id] = GroupOutcome(group, "skipped", error=refusal)
+                        else:
+                            outcomes[group.id] = await self._attempt(group, agent, work)
                     finally:
                         free_agents.put_nowait(agent)
             except asyncio.CancelledError:
