@@ -1,7 +1,8 @@
 """A pytest-lsp client that behaves like an editor for kimi-lsp's purposes.
 
-It answers `workspace/applyEdit` by really applying the edit to the files on
-disk (versioned edits are checked against the versions it has open), records
+It answers `workspace/applyEdit` by really applying the edit: to the open
+buffers it keeps (versioned edits are checked against their versions), then
+saving every changed file to disk. It also records
 every `kimi/swarmStatus` snapshot, and advertises VS Code's capabilities.
 """
 
@@ -39,26 +40,39 @@ def apply_text_edits(text: str, edits) -> str:
     return "".join(out)
 
 
-def apply_workspace_edit(edit: types.WorkspaceEdit, versions: dict[str, int]) -> str | None:
-    """Apply like an editor would; returns a failure reason or None."""
+def apply_workspace_edit(edit: types.WorkspaceEdit, versions: dict[str, int], buffers: dict[str, str]) -> str | None:
+    """Apply like an editor would, to open buffers first, then save; returns a failure reason or None."""
     for change in edit.document_changes or []:
         if isinstance(change, types.TextDocumentEdit):
             uri = change.text_document.uri
             if change.text_document.version is not None and versions.get(uri) != change.text_document.version:
                 return f"version mismatch for {uri}"
+
+    def current(uri: str) -> str:
+        return buffers[uri] if uri in buffers else Path(to_fs_path(uri)).read_text()
+
+    def save(uri: str, text: str) -> None:
+        if uri in buffers:
+            buffers[uri] = text
+        Path(to_fs_path(uri)).write_text(text)
+
     for change in edit.document_changes or []:
         if isinstance(change, types.TextDocumentEdit):
-            path = Path(to_fs_path(change.text_document.uri))
-            path.write_text(apply_text_edits(path.read_text(), change.edits))
+            uri = change.text_document.uri
+            save(uri, apply_text_edits(current(uri), change.edits))
         elif isinstance(change, types.RenameFile):
             new = Path(to_fs_path(change.new_uri))
             new.parent.mkdir(parents=True, exist_ok=True)
             Path(to_fs_path(change.old_uri)).rename(new)
+            if change.old_uri in buffers:
+                buffers[change.new_uri] = buffers.pop(change.old_uri)
         elif isinstance(change, types.CreateFile):
             Path(to_fs_path(change.uri)).touch()
+        elif isinstance(change, types.DeleteFile):
+            Path(to_fs_path(change.uri)).unlink()
+            buffers.pop(change.uri, None)
     for uri, edits in (edit.changes or {}).items():
-        path = Path(to_fs_path(uri))
-        path.write_text(apply_text_edits(path.read_text(), edits))
+        save(uri, apply_text_edits(current(uri), edits))
     return None
 
 
@@ -77,12 +91,13 @@ def make_editor_client() -> LanguageClient:
     client.applied_edits = []
     client.statuses = []
     client.open_versions = {}
+    client.buffers = {}
     client.status_event = asyncio.Event()
 
     @client.feature(types.WORKSPACE_APPLY_EDIT)
     def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
         client.applied_edits.append(params)
-        failure = apply_workspace_edit(params.edit, client.open_versions)
+        failure = apply_workspace_edit(params.edit, client.open_versions, client.buffers)
         return types.ApplyWorkspaceEditResult(applied=failure is None, failure_reason=failure)
 
     @client.feature("kimi/swarmStatus")

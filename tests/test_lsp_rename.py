@@ -61,6 +61,7 @@ def open_document(client: LanguageClient, path: Path, version: int = 1) -> str:
         types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "javascript", version, path.read_text()))
     )
     client.open_versions[uri] = version
+    client.buffers[uri] = path.read_text()
     return uri
 
 
@@ -77,8 +78,9 @@ async def code_actions(client: LanguageClient, uri: str, line: int, character: i
 async def test_code_action_offers_swarm_rename_at_identifier(client: LanguageClient):
     uri = open_document(client, client.root / "src" / "user.mjs")
     actions = await code_actions(client, uri, 0, 18, only=[types.CodeActionKind.RefactorRewrite])
-    assert len(actions) == 1
-    action = actions[0]
+    renames = [a for a in actions if a.title.startswith("Kimi swarm: rename")]
+    assert len(renames) == 1
+    action = renames[0]
     assert action.title == "Kimi swarm: rename 'getUser' across the workspace…"
     assert action.kind == types.CodeActionKind.RefactorRewrite
     assert action.command.command == "kimi.swarm.start"
@@ -87,9 +89,10 @@ async def test_code_action_offers_swarm_rename_at_identifier(client: LanguageCli
     assert await code_actions(client, uri, 0, 6, only=[types.CodeActionKind.Refactor]) != []
 
 
-async def test_no_code_action_off_an_identifier(client: LanguageClient):
+async def test_no_rename_action_off_an_identifier(client: LanguageClient):
     uri = open_document(client, client.root / "src" / "user.mjs")
-    assert await code_actions(client, uri, 2, 0) in ([], ())
+    actions = await code_actions(client, uri, 2, 0)
+    assert not [a for a in actions if a.title.startswith("Kimi swarm: rename")]
 
 
 async def test_rename_applies_one_versioned_edit_across_all_files(client: LanguageClient):
@@ -190,26 +193,85 @@ async def test_preview_edit_carries_annotations_that_need_confirmation(client: L
     argument = {"refactor": "rename", "renames": [{"target": "src/user.mjs#getUser", "new": "fetchUser"}], "preview": True}
     result = await client.workspace_execute_command_async(types.ExecuteCommandParams("kimi.swarm.start", [argument]))
     final = await wait_for_run(client, result["runId"])
-    assert final["delivery"] == "applied"
+    assert final["delivery"] == "applied", (final, [m.message for m in client.log_messages])
     edit = client.applied_edits[0].edit
     assert edit.change_annotations["kimi-swarm"].needs_confirmation is True
     annotated = [e for change in edit.document_changes for e in change.edits]
     assert len(annotated) > FILES and all(e.annotation_id == "kimi-swarm" for e in annotated)
 
 
-async def test_a_document_edited_during_the_run_is_never_overwritten(client: LanguageClient):
-    path = client.root / "src" / "user.mjs"
-    uri = open_document(client, path, version=1)
-    argument = {"refactor": "rename", "renames": [{"target": "src/user.mjs#getUser", "new": "fetchUser"}]}
+async def start_rename(client: LanguageClient, new: str = "fetchUser", **extra) -> str:
+    argument = {"refactor": "rename", "renames": [{"target": "src/user.mjs#getUser", "new": new}], **extra}
     result = await client.workspace_execute_command_async(types.ExecuteCommandParams("kimi.swarm.start", [argument]))
+    return result["runId"]
+
+
+def type_into(client: LanguageClient, uri: str, version: int, text: str) -> None:
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
-            types.VersionedTextDocumentIdentifier(version=2, uri=uri),
-            [types.TextDocumentContentChangeWholeDocument(text="// typed by the user\n" + path.read_text())],
+            types.VersionedTextDocumentIdentifier(version=version, uri=uri),
+            [types.TextDocumentContentChangeWholeDocument(text=text)],
         )
     )
-    final = await wait_for_run(client, result["runId"])
+    client.open_versions[uri] = version
+    client.buffers[uri] = text
+
+
+async def test_edits_typed_during_the_run_elsewhere_in_the_file_are_kept(client: LanguageClient):
+    path = client.root / "src" / "user.mjs"
+    uri = open_document(client, path, version=1)
+    run_id = await start_rename(client)
+    mine = "// typed by the user\n" + path.read_text().replace("getUser(id)", "getUser(id, options)")
+    type_into(client, uri, 2, mine)
+    final = await wait_for_run(client, run_id)
+    assert final["delivery"] == "applied", final
+    versions = {c.text_document.uri: c.text_document.version for c in client.applied_edits[0].edit.document_changes}
+    assert versions[uri] == 2
+    assert path.read_text().startswith("// typed by the user\nexport function fetchUser(id, options) {")
+
+
+async def test_edits_to_the_same_lines_are_withheld_never_overwritten(client: LanguageClient):
+    path = client.root / "src" / "user.mjs"
+    uri = open_document(client, path, version=1)
+    original = path.read_text()
+    run_id = await start_rename(client)
+    mine = original.replace("export function getUser(id) {", "export function getUserById(id) {")
+    type_into(client, uri, 2, mine)
+    final = await wait_for_run(client, run_id)
     assert final["delivery"].startswith("withheld")
-    assert "src/user.mjs" in final["message"]
+    assert final["conflicts"] == [{"path": "src/user.mjs", "message": "you changed text this run also changes"}]
     assert client.applied_edits == []
-    assert "getUser" in path.read_text()
+    assert path.read_text() == original
+
+
+async def test_branch_review_then_apply_then_undo(client: LanguageClient):
+    before = {p: p.read_text() for p in client.root.rglob("*.mjs")}
+    run_id = await start_rename(client, review="branch")
+    final = await wait_for_run(client, run_id)
+    assert final["delivery"] == "branch" and client.applied_edits == []
+    assert {p: p.read_text() for p in client.root.rglob("*.mjs")} == before
+
+    applied = await client.workspace_execute_command_async(types.ExecuteCommandParams("kimi.swarm.apply", [{"runId": run_id}]))
+    assert applied["delivery"] == "applied"
+    assert "fetchUser" in (client.root / "src" / "page3.mjs").read_text()
+
+    page = client.root / "src" / "page3.mjs"
+    page.write_text(page.read_text() + "// later edit\n")
+    undone = await client.workspace_execute_command_async(types.ExecuteCommandParams("kimi.swarm.undo", [{"runId": run_id}]))
+    assert undone["delivery"] == "undone"
+    assert len(client.applied_edits) == 2
+    after = {p: p.read_text() for p in client.root.rglob("*.mjs")}
+    assert after[page] == before[page] + "// later edit\n"
+    assert all(after[p] == before[p] for p in before if p != page)
+
+
+async def test_discard_removes_the_run(client: LanguageClient):
+    run_id = await start_rename(client, review="branch")
+    await wait_for_run(client, run_id)
+    listed = await client.workspace_execute_command_async(types.ExecuteCommandParams("kimi.swarm.runs", []))
+    assert [r["runId"] for r in listed["runs"]] == [run_id]
+    await client.workspace_execute_command_async(types.ExecuteCommandParams("kimi.swarm.discard", [{"runId": run_id}]))
+    listed = await client.workspace_execute_command_async(types.ExecuteCommandParams("kimi.swarm.runs", []))
+    assert listed["runs"] == []
+    with pytest.raises(JsonRpcInvalidParams, match="no run"):
+        await client.workspace_execute_command_async(types.ExecuteCommandParams("kimi.swarm.apply", [{"runId": run_id}]))

@@ -10,16 +10,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from lsprotocol import types
+from pygls.uris import to_fs_path
 
 from kimi_lsp.errors import UserError
+from kimi_lsp.runs import Runs, StartedRun
 from kimi_lsp.server.edits import build_workspace_edit
-from kimi_lsp.swarm.changeset import content_hash
-from kimi_lsp.swarm.engine import RunOptions, RunResult, Session, execute
+from kimi_lsp.swarm.apply import ApplyConflict, ApplyPlan, ReadCurrent, read_disk
 from kimi_lsp.swarm.events import Event, RunState
-from kimi_lsp.swarm.workspace import Workspace
 
 if TYPE_CHECKING:
     from kimi_lsp.server.server import KimiLanguageServer
@@ -33,20 +34,28 @@ MAX_NOTIFICATIONS_PER_SECOND = 10
 @dataclass
 class ServerRun:
     state: RunState
-    ws: Workspace
-    versions: dict[str, int]
-    preview: bool
+    runs: Runs
+    review: str  # apply | preview | branch
     token: str | None = None
     task: asyncio.Task | None = None
-    result: RunResult | None = None
+    started: StartedRun | None = None
     delivery: str = "pending"
+    delivered: bool = False  # the run is over for the server: applied, withheld, or kept for review
+    conflicts: list[dict] = field(default_factory=list)
+    changed_on_disk: set[str] = field(default_factory=set)
     dirty: asyncio.Event = field(default_factory=asyncio.Event)
 
     def snapshot(self) -> dict:
         snap = self.state.snapshot()
+        if snap["phase"] == "done" and not self.delivered:
+            snap["phase"] = "delivering"
         snap["delivery"] = self.delivery
-        if self.result:
-            snap["report"] = self.result.report()
+        snap["review"] = self.review
+        snap["conflicts"] = self.conflicts
+        snap["changedDuringRun"] = sorted(self.changed_on_disk)
+        if self.started:
+            snap["report"] = self.started.result.report()
+            snap["branch"] = (self.started.record.snapshot or {}).get("branch")
         return snap
 
 
@@ -59,7 +68,7 @@ class StatusPublisher:
 
     async def loop(self) -> None:
         interval = 1 / MAX_NOTIFICATIONS_PER_SECOND
-        while self.run.state.phase != "done":
+        while True:
             await self.run.dirty.wait()
             self.run.dirty.clear()
             self.publish()
@@ -81,16 +90,18 @@ class StatusPublisher:
 
 
 async def run_in_background(
-    server: KimiLanguageServer, run: ServerRun, refactor: str, session: Session, options: RunOptions
+    server: KimiLanguageServer, run: ServerRun, work: Callable[[Callable[[Event], None]], Awaitable[StartedRun]]
 ) -> None:
-    """The life of one run in the server, ending in exactly one applyEdit at most."""
+    """The life of one run in the server, ending in at most one applyEdit."""
     publisher = StatusPublisher(server, run)
     if run.token:
         try:
             await server.window_work_done_progress_create_async(types.WorkDoneProgressCreateParams(run.token))
             server.work_done_progress.begin(
                 run.token,
-                types.WorkDoneProgressBegin(title=f"Kimi swarm: {refactor}", cancellable=True, message="planning", percentage=0),
+                types.WorkDoneProgressBegin(
+                    title=f"Kimi swarm: {run.state.refactor}", cancellable=True, message="planning", percentage=0
+                ),
             )
         except Exception:  # the client refused progress; the run goes on without it
             log.warning("client refused work-done progress for run %s", run.state.run_id)
@@ -101,68 +112,110 @@ async def run_in_background(
         run.dirty.set()
 
     loop_task = asyncio.create_task(publisher.loop())
+    watch_task = asyncio.create_task(watch_disk(run))
     try:
-        run.result = await execute(refactor, session, run.state, on_event, options)
-        if run.result.status in ("ok", "partial") and not run.result.changeset.is_empty():
-            run.delivery = await deliver(server, run)
-            run.state.message = run.result.message
-        elif run.result.status in ("ok", "partial"):
-            run.delivery = "nothing to apply"
-        else:
+        run.started = await work(on_event)
+        result = run.started.result
+        if result.status not in ("ok", "partial"):
             run.delivery = "not applied"
+        elif result.changeset.is_empty():
+            run.delivery = "nothing to apply"
+        elif run.review == "branch":
+            run.delivery = "branch"
+        else:
+            await deliver(server, run)
+    except UserError as err:
+        run.state.finish("failed", str(err))
+        run.delivery = "not applied"
+    except asyncio.CancelledError:  # cancelled before the engine started (while snapshotting)
+        run.state.finish("cancelled", "cancelled; nothing was applied")
+        run.delivery = "not applied"
+    except Exception as err:  # a bug must end the run visibly, never leave it hanging
+        log.exception("run %s failed", run.state.run_id)
+        run.state.finish("failed", f"internal error: {err!r}")
+        run.delivery = "not applied"
     finally:
         loop_task.cancel()
+        watch_task.cancel()
+        run.delivered = True
         if run.token:
-            message = run.result.message if run.result else "stopped"
-            server.work_done_progress.end(run.token, types.WorkDoneProgressEnd(message=f"{run.state.status}: {message}"))
+            server.work_done_progress.end(
+                run.token, types.WorkDoneProgressEnd(message=f"{run.state.status}: {run.state.message}")
+            )
         publisher.publish()
 
 
-def changed_since_snapshot(server: KimiLanguageServer, run: ServerRun) -> list[str]:
-    """Files the user changed while the run was computing; never overwrite those."""
-    changed = []
-    result = run.result
-    assert result
-    for path, change in result.changeset.changes.items():
-        if not change.edits and path not in {m.old for m in result.changeset.moves}:
-            continue
-        document = server.workspace.text_documents.get(run.ws.root.joinpath(path).as_uri())
-        if document is not None:
-            if path in run.versions and document.version != run.versions[path]:
-                changed.append(path)
-                continue
-            current = document.source
-        else:
-            try:
-                current = (run.ws.root / path).read_text(encoding="utf-8")
-            except OSError:
-                changed.append(path)
-                continue
-        if content_hash(current) != change.base_hash:
-            changed.append(path)
-    return changed
+async def watch_disk(run: ServerRun) -> None:
+    """Note files the user changes on disk while the run computes (shown in status)."""
+    from watchfiles import awatch
+
+    root = run.runs.root
+    try:
+        async for changes in awatch(root, recursive=True, step=200, debounce=400):
+            for _, path in changes:
+                rel = Path(path).relative_to(root).as_posix() if Path(path).is_relative_to(root) else path
+                if not rel.startswith((".git/", "node_modules/")):
+                    run.changed_on_disk.add(rel)
+            run.dirty.set()
+    except OSError as err:  # e.g. out of inotify watches: the apply-time checks still protect the files
+        log.info("not watching %s for changes: %s", root, err)
 
 
-async def deliver(server: KimiLanguageServer, run: ServerRun) -> str:
-    """Send the run's single workspace/applyEdit."""
-    result = run.result
-    assert result
-    stale = changed_since_snapshot(server, run)
-    if stale:
-        result.message = f"not applied: changed during the run: {', '.join(stale)}"
-        return "withheld: files changed during the run"
+def read_editor(server: KimiLanguageServer, root: Path) -> tuple[ReadCurrent, dict[str, int]]:
+    """Read the user's current content: open buffers first, then the disk."""
+    disk = read_disk(root)
+    buffers: dict[str, tuple[str, int | None]] = {}
+    for uri, document in server.workspace.text_documents.items():
+        path = to_fs_path(uri)
+        if path and Path(path).is_relative_to(root):
+            buffers[Path(path).relative_to(root).as_posix()] = (document.source, document.version)
+
+    def read(rel: str) -> str | None:
+        return buffers[rel][0] if rel in buffers else disk(rel)
+
+    return read, {rel: v for rel, (_, v) in buffers.items() if v is not None}
+
+
+async def deliver(server: KimiLanguageServer, run: ServerRun, groups: list[str] | None = None) -> None:
+    """Send the run's single workspace/applyEdit, merged with the user's edits."""
+    run_id = run.state.run_id
+    read, versions = read_editor(server, run.runs.root)
+    try:
+        plan = run.runs.plan_apply(run_id, read, groups)
+    except ApplyConflict as err:
+        run.conflicts = [{"path": c.path, "message": c.message} for c in err.conflicts]
+        run.delivery = "withheld: conflicts with your edits"
+        run.state.message = str(err)
+        return
+    if await send_edit(server, run, plan, versions, f"Kimi swarm: {run.state.refactor}"):
+        await asyncio.to_thread(run.runs.mark_applied, run_id, plan)
+        await asyncio.to_thread(run.runs.cleanup_snapshot, run_id)
+        run.delivery = "applied"
+
+
+async def undo(server: KimiLanguageServer, run: ServerRun) -> None:
+    read, versions = read_editor(server, run.runs.root)
+    plan = run.runs.plan_undo(run.state.run_id, read)
+    if await send_edit(server, run, plan, versions, f"Undo Kimi swarm: {run.state.refactor}", preview=False):
+        await asyncio.to_thread(run.runs.mark, run.state.run_id, "undone")
+        run.delivery = "undone"
+
+
+async def send_edit(
+    server: KimiLanguageServer, run: ServerRun, plan: ApplyPlan, versions: dict, label: str, preview: bool | None = None
+) -> bool:
     try:
         edit = build_workspace_edit(
-            result.changeset, run.ws, run.versions, server.client_capabilities, run.preview, f"Kimi swarm: {result.refactor}"
+            plan, run.runs.root, versions, server.client_capabilities, run.review == "preview" if preview is None else preview, label
         )
     except UserError as err:
-        result.message = str(err)
-        return f"not applied: {err}"
-    response = await server.workspace_apply_edit_async(
-        types.ApplyWorkspaceEditParams(edit, label=f"Kimi swarm: {result.refactor}")
-    )
+        run.delivery = f"not applied: {err}"
+        run.state.message = str(err)
+        return False
+    response = await server.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit, label=label))
     if response.applied:
-        return "applied"
+        return True
     reason = response.failure_reason or "the editor declined the edit"
-    result.message = f"not applied: {reason}"
-    return f"rejected: {reason}"
+    run.delivery = f"rejected: {reason}"
+    run.state.message = f"not applied: {reason}"
+    return False

@@ -116,9 +116,19 @@ def new_run_id() -> str:
 
 
 async def execute(
-    refactor: str, session: Session, state: RunState, sink: EventSink, options: RunOptions
+    refactor: str,
+    session: Session,
+    state: RunState,
+    sink: EventSink,
+    options: RunOptions,
+    reuse: dict[str, Changeset] | None = None,
 ) -> RunResult:
-    """Run one refactor; returns a result whose changeset passed the gate, or an empty one."""
+    """Run one refactor; returns a result whose changeset passed the gate, or an empty one.
+
+    Groups named in `reuse` are not run again: their earlier changesets are
+    merged as they are (this is how a retry re-runs only failed groups).
+    """
+    reuse = reuse or {}
     started = time.monotonic()
     result = RunResult(state.run_id, refactor, "failed", options.agents)
     try:
@@ -135,14 +145,18 @@ async def execute(
         scheduler = Scheduler(
             options.agents, sink, options.group_timeout, options.retries, admit=getattr(session, "admit", None)
         )
+        todo = [g for g in result.plan.groups if g.id not in reuse]
+        result.outcomes = {
+            g.id: GroupOutcome(g, "ok", 0.0, GroupResult(reuse[g.id])) for g in result.plan.groups if g.id in reuse
+        }
         running = time.monotonic()
-        result.outcomes = await scheduler.run(result.plan.groups, session.run_group)
+        result.outcomes.update(await scheduler.run(todo, session.run_group))
         result.running_seconds = time.monotonic() - running
         sink(RunPhase("merging"))
         merged = Changeset()
         for outcome in result.outcomes.values():
             if outcome.result:
-                result.conflicts += merged.merge(outcome.result.changeset)
+                result.conflicts += outcome.result.conflicts + merged.merge(outcome.result.changeset)
                 result.skipped.update(outcome.result.skipped)
         failed = [o for o in result.outcomes.values() if o.status != "ok"]
         if result.conflicts:

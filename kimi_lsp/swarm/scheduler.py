@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 from kimi_lsp.errors import UserError
-from kimi_lsp.swarm.changeset import Changeset
+from kimi_lsp.swarm.changeset import Changeset, Conflict
 from kimi_lsp.swarm.events import EventSink, GroupFinished, GroupQueued, GroupRetrying, GroupStarted
 from kimi_lsp.swarm.plan import Group
 
@@ -38,6 +38,7 @@ class GroupError(UserError):
 class GroupResult:
     changeset: Changeset = field(default_factory=Changeset)
     skipped: dict[str, str] = field(default_factory=dict)  # path -> reason
+    conflicts: list[Conflict] = field(default_factory=list)  # tasks in the group whose edits disagree
     notes: list[str] = field(default_factory=list)
 
 
@@ -75,9 +76,10 @@ class Scheduler:
 
         async def run_group(group: Group) -> None:
             try:
-                for dep in group.after:
+                deps = [d for d in group.after if d in done]  # others finished in an earlier attempt
+                for dep in deps:
                     await done[dep].wait()
-                failed = [d for d in group.after if outcomes[d].status != "ok"]
+                failed = [d for d in deps if outcomes[d].status != "ok"]
                 if failed:
                     outcomes[group.id] = GroupOutcome(group, "skipped", error=f"skipped: {', '.join(failed)} did not finish")
                 else:
@@ -117,7 +119,7 @@ class Scheduler:
             try:
                 result = await asyncio.wait_for(work(group, agent), self.group_timeout)
                 return GroupOutcome(group, "ok", time.monotonic() - started, result)
-            except GroupError as err:
+            except UserError as err:  # GroupError, or e.g. Node missing: the message is for the user
                 return GroupOutcome(group, "failed", time.monotonic() - started, error=str(err))
             except (TransientError, TimeoutError) as err:
                 message = str(err) or f"timed out after {self.group_timeout:g}s"
