@@ -71,7 +71,7 @@ class ModelSettings:
     max_steps: int = 30  # model turns per agent
     max_tokens: int = 400_000  # prompt + completion tokens per agent
     request_timeout: float = 120.0  # seconds per model request
-    agent_timeout: float = 900.0  # seconds per agent, retries included
+    agent_timeout: float = 280.0  # seconds per agent, retries included; under the engine's 300 s group timeout
     stream: bool = True
     record: str | None = None  # JSON-lines file every model request and answer is appended to
 
