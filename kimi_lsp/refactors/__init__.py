@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from kimi_lsp.errors import UserError
-from kimi_lsp.refactors import instruct, rename
+from kimi_lsp.refactors import instruct, js_to_ts, rename
 from kimi_lsp.swarm.engine import Session
 from kimi_lsp.swarm.workspace import Workspace
 
@@ -32,6 +32,9 @@ REFACTORS = {
     ),
     rename.NAME: Refactor(
         rename.NAME, rename.parse_request, rename.RenameSession, rename.add_arguments, rename.request_from_args
+    ),
+    js_to_ts.NAME: Refactor(
+        js_to_ts.NAME, js_to_ts.parse_request, js_to_ts.JsToTsSession, js_to_ts.add_arguments, js_to_ts.request_from_args
     ),
 }
 

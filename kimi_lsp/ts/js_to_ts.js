@@ -17,7 +17,6 @@ const { builtinModules } = require('module');
 const COMMONJS_MODULE = 80001;
 const NO_DEFAULT_EXPORT = [1192, 2613];
 const UNUSED_DIRECTIVE = 2578;
-const TYPE_FIXES = ['annotateWithTypeFromJSDoc', 'inferFromUsage', 'fixMissingMember', 'inferFromUsage'];
 const FORMAT = { indentSize: 2, tabSize: 2, convertTabsToSpaces: true, insertSpaceAfterCommaDelimiter: true, semicolons: 'ignore' };
 const PREFERENCES = { quotePreference: 'auto', includeCompletionsForModuleExports: false };
 
@@ -206,6 +205,35 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
     return `does not parse: line ${line + 1}, column ${character + 1}: ${ts.flattenDiagnosticMessageText(diag.messageText, ' ')}`;
   }
 
+  function moduleSpecifiers(sf) {
+    const found = [];
+    (function visit(node) {
+      if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) found.push(node.moduleSpecifier);
+      else if (ts.isExternalModuleReference(node)) found.push(node.expression);
+      else if (ts.isCallExpression(node) && node.arguments.length === 1 && ts.isStringLiteralLike(node.arguments[0])) {
+        const callee = node.expression;
+        if (callee.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(callee) && callee.text === 'require')) found.push(node.arguments[0]);
+      }
+      ts.forEachChild(node, visit);
+    })(sf);
+    return found.filter((n) => ts.isStringLiteralLike(n));
+  }
+
+  // `./list.jsx` names a file that becomes list.tsx and compiles to list.js:
+  // TypeScript resolves `./list.js` to the .tsx source, and Node finds the output.
+  function jsxSpecifiersToJs(file, text, jsxFiles) {
+    if (!jsxFiles.size) return text;
+    const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JSX);
+    const changes = [];
+    for (const literal of moduleSpecifiers(sf)) {
+      const spec = literal.text;
+      if (!spec.startsWith('.') || !spec.endsWith('.jsx')) continue;
+      if (!jsxFiles.has(path.resolve(path.dirname(file), spec))) continue;
+      changes.push({ span: { start: literal.getEnd() - 2, length: 1 }, newText: '' }); // drop the x before the quote
+    }
+    return changes.length ? applyChanges(text, changes) : text;
+  }
+
   function prepare(params) {
     const project = new Project(params.root, [], {});
     project.options = {
@@ -259,6 +287,10 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
       result[file].module = result[file].module || (fix ? 'es module' : 'commonjs');
     }
     for (const file of cjs) result[file].text = converted[file] ?? project.readFile(file);
+    const jsxFiles = new Set(migrate.filter((f) => f.endsWith('.jsx')));
+    for (const file of migrate) {
+      if (result[file].text !== undefined) result[file].text = jsxSpecifiersToJs(file, result[file].text, jsxFiles);
+    }
     return { files: result };
   }
 
@@ -291,6 +323,44 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
     return changes;
   }
 
+  // `@param {T} [name]` is optional; annotateWithTypeFromJSDoc writes `name: T`.
+  function optionalFromJsDoc(sf) {
+    const changes = [];
+    (function visit(node) {
+      if (ts.isParameter(node) && ts.isIdentifier(node.name) && !node.questionToken && !node.initializer && !node.dotDotDotToken) {
+        const tag = ts.getJSDocParameterTags(node).find((t) => t.isBracketed);
+        if (tag) changes.push({ span: { start: node.name.getEnd(), length: 0 }, newText: '?' });
+      }
+      ts.forEachChild(node, visit);
+    })(sf);
+    return changes;
+  }
+
+  // fixMissingMember types `this.items = []` as `never[]` and `this.x = null` as
+  // `null`: initial values, not the member's type. Drop those annotations so
+  // inferFromUsage infers the type from every use of the member.
+  const PLACEHOLDER_TYPES = new Set(['never[]', 'null', 'undefined', '{}', '{ }']);
+  function dropPlaceholderMemberTypes(sf) {
+    const changes = [];
+    (function visit(node) {
+      if (ts.isPropertyDeclaration(node) && node.type && !node.initializer && PLACEHOLDER_TYPES.has(node.type.getText(sf))) {
+        const start = (node.questionToken || node.name).getEnd();
+        changes.push({ span: { start, length: node.type.getEnd() - start }, newText: '' });
+      }
+      ts.forEachChild(node, visit);
+    })(sf);
+    return changes;
+  }
+
+  const TYPE_STEPS = [
+    'annotateWithTypeFromJSDoc',
+    optionalFromJsDoc,
+    'inferFromUsage',
+    'fixMissingMember',
+    dropPlaceholderMemberTypes,
+    'inferFromUsage',
+  ];
+
   function types(params) {
     const project = loadProject(params, compilerOptions(params));
     const out = {};
@@ -299,8 +369,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
       if (!sf) continue;
       const fixes = namespaceForMissingDefault(project, file);
       if (fixes.length) setText(project, file, applyChanges(project.readFile(file), fixes));
-      for (const fixId of TYPE_FIXES) {
-        const edits = editsFor(combinedFix(project, file, fixId), file);
+      for (const step of TYPE_STEPS) {
+        const edits = typeof step === 'string' ? editsFor(combinedFix(project, file, step), file) : step(project.program().getSourceFile(file));
         if (edits.length) setText(project, file, applyChanges(project.readFile(file), edits));
       }
       out[file] = project.readFile(file);

@@ -79,6 +79,7 @@ class ProjectFacts:
     node_builtins: bool = False
     partial: bool = False  # some JavaScript stays JavaScript
     has_node_types: bool = False  # the project has @types/node installed
+    unparseable: list[str] = field(default_factory=list)  # stay JavaScript, and out of the TypeScript program
 
 
 def compiler_options(package: dict, facts: ProjectFacts) -> dict:
@@ -100,7 +101,7 @@ def compiler_options(package: dict, facts: ProjectFacts) -> dict:
 
 
 def new_tsconfig(package: dict, facts: ProjectFacts) -> str:
-    config = {"compilerOptions": compiler_options(package, facts), "exclude": ["node_modules"]}
+    config = {"compilerOptions": compiler_options(package, facts), "exclude": ["node_modules", *facts.unparseable]}
     return json.dumps(config, indent=2) + "\n"
 
 

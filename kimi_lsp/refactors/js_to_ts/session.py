@@ -115,6 +115,7 @@ class JsToTsSession:
                 continue
             if "skipped" in info:
                 self.skipped[rel] = info["skipped"]
+                self.facts.unparseable.append(rel)
                 continue
             target = new_path(rel, info["jsx"])
             if self.ws.exists(target):

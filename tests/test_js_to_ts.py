@@ -1,0 +1,218 @@
+"""js-to-ts end to end through the CLI, on small real projects in tests/fixtures/js_to_ts.
+
+Every migration must type-check with zero errors under a separate tsc run, and
+the migrated program, compiled back to JavaScript with tsc, must print exactly
+what the original printed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.projects import REPO, read_project
+
+FIXTURES = Path(__file__).parent / "fixtures" / "js_to_ts"
+KIMI_TS = REPO / "kimi_lsp" / "ts" / "node_modules"
+TSC = ["node", str(KIMI_TS / "typescript" / "bin" / "tsc")]
+TYPE_ROOTS = ["--typeRoots", str(KIMI_TS / "@types")]
+
+
+def copy_fixture(tmp: Path, name: str) -> Path:
+    root = tmp / name
+    shutil.copytree(FIXTURES / name, root)
+    return root
+
+
+def kimi(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kimi_lsp", *args], capture_output=True, text=True, cwd=REPO)
+
+
+def migrate(root: Path, *options: str) -> dict:
+    proc = kimi("run", "js-to-ts", str(root), "--json", *options)
+    assert proc.stdout, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def node(root: Path, entry: str) -> str:
+    proc = subprocess.run(["node", entry], cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def type_errors(root: Path) -> list[str]:
+    """An independent tsc run over the migrated project."""
+    proc = subprocess.run([*TSC, "--noEmit", "-p", "tsconfig.json", *TYPE_ROOTS], cwd=root, capture_output=True, text=True)
+    return [line for line in proc.stdout.splitlines() if "error TS" in line]
+
+
+def compile_back(root: Path) -> None:
+    subprocess.run([*TSC, "-p", "tsconfig.json", *TYPE_ROOTS], cwd=root, capture_output=True, text=True, check=True)
+
+
+class Migrated:
+    """A fixture, what it printed before, and the report and files after migrating it."""
+
+    def __init__(self, tmp: Path, name: str, entry: str | None, *options: str):
+        self.root = copy_fixture(tmp, name)
+        self.before_output = node(self.root, entry) if entry else None
+        self.before = read_project(self.root)
+        self.report = migrate(self.root, *options)
+        self.after = read_project(self.root)
+
+
+@pytest.fixture(scope="module")
+def commonjs_mix(tmp_path_factory) -> Migrated:
+    return Migrated(tmp_path_factory.mktemp("mix"), "commonjs_mix", "main.mjs", "--update-package")
+
+
+@pytest.fixture(scope="module")
+def jsx_app(tmp_path_factory) -> Migrated:
+    return Migrated(tmp_path_factory.mktemp("jsx"), "jsx_app", None)
+
+
+@pytest.fixture(scope="module")
+def circular(tmp_path_factory) -> Migrated:
+    return Migrated(tmp_path_factory.mktemp("circular"), "circular", "main.js", "--verify", "node main.js")
+
+
+def assert_zero_errors(migrated: Migrated) -> None:
+    assert migrated.report["status"] == "ok", migrated.report["message"]
+    assert migrated.report["verification"]["errors_after"] == 0
+    assert type_errors(migrated.root) == []
+
+
+def test_commonjs_and_esm_mix_type_checks_and_behaves_the_same(commonjs_mix):
+    assert_zero_errors(commonjs_mix)
+    files = set(commonjs_mix.after)
+    assert {"index.ts", "main.mts", "lib/money.ts", "lib/cart.ts", "lib/tax.cts", "tsconfig.json"} <= files
+    assert not {"index.js", "main.mjs", "lib/money.js", "lib/tax.cjs"} & files
+    compile_back(commonjs_mix.root)
+    assert node(commonjs_mix.root, "main.mjs") == commonjs_mix.before_output
+
+
+def test_commonjs_exports_become_es_exports_unless_the_module_is_one_value(commonjs_mix):
+    money = commonjs_mix.after["lib/money.ts"]
+    assert "import { format } from 'util';" in money
+    assert "export { formatPrice, sum, VAT };" in money
+    assert "export function withVat(cents: number)" in commonjs_mix.after["lib/tax.cts"]
+    # module.exports = Cart stays the module's value, for require() and Node's ESM loader alike
+    assert "export = Cart;" in commonjs_mix.after["lib/cart.ts"]
+
+
+def test_jsdoc_becomes_annotations_with_optional_parameters(commonjs_mix):
+    assert "function formatPrice(cents: number, currency?: string): string {" in commonjs_mix.after["lib/money.ts"]
+
+
+def test_class_members_are_declared_with_types_from_their_use(commonjs_mix):
+    cart = commonjs_mix.after["lib/cart.ts"]
+    assert "  owner: string;" in cart
+    assert "never[]" not in cart
+    assert "constructor(owner: string)" in cart
+    assert "add(name: string, price: number, qty: number)" in cart
+
+
+def test_report_counts_the_migration(commonjs_mix):
+    verification = commonjs_mix.report["verification"]
+    assert verification["files_converted"] == 5
+    assert verification["suppressions"] == sum(t.count("@ts-expect-error") for t in commonjs_mix.after.values())
+    assert verification["any_count"] >= 0 and verification["tsc_seconds"] > 0
+
+
+def test_update_package_adds_the_build_step(commonjs_mix):
+    package = json.loads(commonjs_mix.after["package.json"])
+    assert package["main"] == "index.js"  # tsc emits index.js beside index.ts
+    assert package["scripts"]["build"] == "tsc"
+    assert package["scripts"]["prestart"] == "npm run build"
+    assert set(package["devDependencies"]) == {"typescript", "@types/node"}
+
+
+def test_jsx_is_found_by_parsing_and_compiles_back(jsx_app):
+    assert_zero_errors(jsx_app)
+    files = set(jsx_app.after)
+    assert {"card.tsx", "list.tsx", "app.tsx", "h.ts"} <= files  # card.js and app.js hold JSX
+    assert "require('./list.jsx')" not in jsx_app.after["app.tsx"]
+    assert "'./list.js'" in jsx_app.after["app.tsx"]
+    assert json.loads(jsx_app.after["tsconfig.json"])["compilerOptions"]["jsx"] == "react"
+    compile_back(jsx_app.root)
+    expected = '<div class="card"><h2>Fruit</h2><ul><li>APPLE</li><li>PEAR</li></ul></div>\n'
+    assert node(jsx_app.root, "app.js") == expected
+
+
+def test_residual_errors_get_a_targeted_expect_error_on_their_line(jsx_app, circular):
+    for migrated in (jsx_app, circular):
+        for path, text in migrated.after.items():
+            assert "@ts-nocheck" not in text
+            for line in text.splitlines():
+                if "@ts-expect-error" in line:
+                    assert "@ts-expect-error -- TS" in line, f"{path}: {line}"
+    assert any("{/* @ts-expect-error -- TS" in t for t in jsx_app.after.values())  # inside JSX children
+
+
+def test_circular_imports_are_planned_together_and_keep_behaviour(circular, tmp_path):
+    assert_zero_errors(circular)
+    assert circular.report["verification"]["command"].endswith("&& node main.js")
+    compile_back(circular.root)
+    assert node(circular.root, "main.js") == circular.before_output
+    plan = json.loads(kimi("plan", "js-to-ts", str(copy_fixture(tmp_path, "circular")), "--json").stdout)
+    cycle = [g for g in plan["groups"] if {r["from"] for r in g["rename"]} >= {"even.js", "odd.js"}]
+    assert len(cycle) == 1
+    main = next(g for g in plan["groups"] if any(r["from"] == "main.js" for r in g["rename"]))
+    assert main["after"] == [cycle[0]["id"]]
+
+
+def test_a_file_that_does_not_parse_is_skipped_and_the_rest_converted(tmp_path):
+    root = copy_fixture(tmp_path, "syntax_error")
+    before = node(root, "main.js")
+    report = migrate(root)
+    assert report["status"] == "ok", report["message"]
+    assert [s["path"] for s in report["skipped"]] == ["broken.js"]
+    assert "does not parse: line 4" in report["skipped"][0]["reason"]
+    after = read_project(root)
+    assert after["broken.js"] == (FIXTURES / "syntax_error" / "broken.js").read_text()
+    assert {"good.ts", "main.ts"} <= set(after)
+    config = json.loads(after["tsconfig.json"])
+    assert config["compilerOptions"]["allowJs"] is True and "broken.js" in config["exclude"]
+    assert type_errors(root) == []
+    compile_back(root)
+    assert node(root, "main.js") == before
+
+
+def test_an_existing_tsconfig_is_kept_and_esm_specifiers_stay_valid(tmp_path):
+    root = copy_fixture(tmp_path, "with_tsconfig")
+    before = node(root, "src/main.js")
+    config = (root / "tsconfig.json").read_text()
+    report = migrate(root)
+    assert report["status"] == "ok", report["message"]
+    after = read_project(root)
+    assert after["tsconfig.json"] == config  # nothing was missing, so nothing changed
+    assert "from './stack.js'" in after["src/main.ts"]
+    assert "items: " in after["src/stack.ts"]
+    assert type_errors(root) == []
+    compile_back(root)
+    assert node(root, "src/main.js") == before
+
+
+def test_a_verify_command_broken_by_the_migration_fails_the_run(tmp_path):
+    root = copy_fixture(tmp_path, "syntax_error")
+    before = read_project(root)
+    report = migrate(root, "--verify", "test -f good.js && test ! -f good.ts")
+    assert report["status"] == "failed"
+    assert any("passed before the migration and fails after it" in line for line in report["verification"]["new_errors"])
+    assert read_project(root) == before
+
+
+def test_files_option_converts_only_the_selection(tmp_path):
+    root = copy_fixture(tmp_path, "esm_app")
+    report = migrate(root, "--files", "src/greeter.js", "--dry-run")
+    assert report["status"] == "ok", report["message"]
+    assert report["verification"]["files_converted"] == 1
+    assert report["files_changed"] == ["src/greeter.ts", "tsconfig.json"]
+    assert "rename from src/greeter.js" in report["diff"]
+    assert '"allowJs": true' in report["diff"]
+    assert not (root / "src" / "greeter.ts").exists()
