@@ -29,6 +29,7 @@ from kimi_lsp.swarm.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
+JAVASCRIPT = (".js", ".jsx", ".mjs", ".cjs")
 RENAMEABLE = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts", ".py")
 IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 
@@ -121,7 +122,7 @@ def create_server() -> KimiLanguageServer:
     )
     def code_action(ls: KimiLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         """Offer a workspace-wide swarm rename on the identifier under the cursor, and an instruction run."""
-        return rename_actions(ls, params) + instruct_actions(ls, params)
+        return rename_actions(ls, params) + instruct_actions(ls, params) + js_to_ts_actions(ls, params)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def configuration_changed(ls: KimiLanguageServer, params: types.DidChangeConfigurationParams) -> None:
@@ -354,6 +355,36 @@ def instruct_actions(ls: KimiLanguageServer, params: types.CodeActionParams) -> 
             kind=types.CodeActionKind.RefactorRewrite,
             command=types.Command(title, "kimi.swarm.start", arguments=[argument]),
         )
+    ]
+
+
+def js_to_ts_actions(ls: KimiLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    """On a JavaScript file: convert it, its folder, or the whole workspace to TypeScript."""
+    path = to_fs_path(params.text_document.uri)
+    if not path or not path.endswith(JAVASCRIPT) or not wants_kind(params, types.CodeActionKind.RefactorRewrite):
+        return []
+    try:
+        root = ls.root().resolve()
+    except UserError:
+        return []
+    resolved = Path(path).resolve()
+    if not resolved.is_relative_to(root):
+        return []
+    rel = resolved.relative_to(root).as_posix()
+    folder = resolved.parent.relative_to(root).as_posix()
+    offers = [("this file", {"files": [rel]})]
+    if folder != ".":
+        offers.append(("this folder", {"folder": folder}))
+    offers.append(("the whole workspace", {}))
+    return [
+        types.CodeAction(
+            f"Kimi swarm: convert {what} to TypeScript",
+            kind=types.CodeActionKind.RefactorRewrite,
+            command=types.Command(
+                f"Kimi swarm: convert {what} to TypeScript", "kimi.swarm.start", arguments=[{"refactor": "js-to-ts", **scope}]
+            ),
+        )
+        for what, scope in offers
     ]
 
 
