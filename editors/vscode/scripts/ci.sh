@@ -3,6 +3,8 @@
 # extension into editors/vscode/kimi-swarm.vsix. Needs Node 20 or newer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npm ci --no-audit --no-fund --loglevel=error
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
 npm test
 npm run package

@@ -45,13 +45,20 @@ function routeStart(item: vscode.Command | vscode.CodeAction): vscode.Command | 
 
 export class KimiServer {
   private client: LanguageClient | undefined;
+  /** Settles when the latest start attempt has; commands wait for it instead of failing early. */
+  private starting: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly hooks: ServerHooks,
     private readonly output: vscode.LogOutputChannel,
   ) {}
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.starting = this.launchClient();
+    return this.starting;
+  }
+
+  private async launchClient(): Promise<void> {
     const launch = await this.hooks.launch();
     this.output.info(`starting ${launch.python} -m kimi_lsp serve`);
     const serverOptions: ServerOptions = {
@@ -91,13 +98,13 @@ export class KimiServer {
   }
 
   async executeCommand(command: string, argument: unknown): Promise<unknown> {
-    return this.running().sendRequest(ExecuteCommandRequest.type, { command, arguments: [argument] });
+    return (await this.running()).sendRequest(ExecuteCommandRequest.type, { command, arguments: [argument] });
   }
 
   /** The server's code actions at a position, as plain commands. */
   async codeActions(uri: string, line: number, character: number): Promise<ServerCommand[]> {
     const position = { line, character };
-    const result = await this.running().sendRequest(CodeActionRequest.type, {
+    const result = await (await this.running()).sendRequest(CodeActionRequest.type, {
       textDocument: { uri },
       range: { start: position, end: position },
       context: { diagnostics: [], only: ['refactor.rewrite'] },
@@ -110,7 +117,8 @@ export class KimiServer {
     });
   }
 
-  private running(): LanguageClient {
+  private async running(): Promise<LanguageClient> {
+    await this.starting.catch(() => undefined);
     if (!this.client?.isRunning()) {
       throw new Error('the kimi-lsp server is not running; see the Kimi Swarm output, or set kimi.python');
     }

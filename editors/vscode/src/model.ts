@@ -115,11 +115,11 @@ export function finishedGroups(run: RunSnapshot): number {
 
 export function runDescription(run: RunSnapshot): string {
   const groups = run.groups ?? [];
-  const parts = [
-    run.phase === 'done' ? run.status : run.phase,
-    `${finishedGroups(run)}/${groups.length} groups`,
-    formatSeconds(run.elapsed),
-  ];
+  const parts = [run.phase === 'done' ? run.status : run.phase];
+  if (groups.length || run.phase !== 'planning') {
+    parts.push(`${finishedGroups(run)}/${groups.length} groups`);
+  }
+  parts.push(formatSeconds(run.elapsed));
   if (run.agents) {
     parts.push(`${run.agents} agents`);
   }
@@ -199,7 +199,7 @@ export function buildTree(runs: RunSnapshot[]): TreeNode[] {
 export function statusBarText(run: RunSnapshot): string {
   const icon = run.phase === 'done' ? stateIcon(run.status).id : 'sync~spin';
   const groups = run.groups ?? [];
-  const progress = run.phase === 'done' ? run.status : `${run.phase} ${finishedGroups(run)}/${groups.length}`;
+  const progress = run.phase === 'done' || groups.length === 0 ? (run.phase === 'done' ? run.status : run.phase) : `${run.phase} ${finishedGroups(run)}/${groups.length}`;
   return `$(${icon}) Kimi: ${run.refactor} ${progress}`;
 }
 

@@ -187,11 +187,12 @@ class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode> {
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
-    const state = node.children.length === 0
-      ? vscode.TreeItemCollapsibleState.None
-      : node.contextValue.startsWith('run.')
-        ? vscode.TreeItemCollapsibleState.Expanded
-        : vscode.TreeItemCollapsibleState.Collapsed;
+    // Runs start expanded even before their groups are planned, so groups show up as they arrive.
+    const state = node.contextValue.startsWith('run.')
+      ? vscode.TreeItemCollapsibleState.Expanded
+      : node.children.length
+        ? vscode.TreeItemCollapsibleState.Collapsed
+        : vscode.TreeItemCollapsibleState.None;
     const item = new vscode.TreeItem(node.label, state);
     item.id = node.id;
     item.description = node.description;

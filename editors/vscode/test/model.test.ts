@@ -65,6 +65,9 @@ test('status bar and progress count finished groups', () => {
   assert.equal(statusBarText(snapshot()), '$(sync~spin) Kimi: js-to-ts running 1/3');
   assert.equal(statusBarText(snapshot({ phase: 'done', status: 'ok' })), '$(pass) Kimi: js-to-ts ok');
   assert.equal(progressPercent(snapshot()), 33);
+  const planning = snapshot({ phase: 'planning', groups: [] });
+  assert.equal(statusBarText(planning), '$(sync~spin) Kimi: js-to-ts planning');
+  assert.equal(buildTree([planning])[0].description, 'planning · 3.3s · 4 agents');
 });
 
 test('the store keeps the latest snapshot and reports start and finish once', () => {

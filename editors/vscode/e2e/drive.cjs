@@ -1,0 +1,143 @@
+// Drives code-server in headless Chromium through the user's path:
+// palette -> "Kimi: Convert Workspace to TypeScript" -> Kimi Swarm view -> .ts files.
+// Fails (exit 1) with a screenshot and the view's text when a step times out.
+const fs = require('node:fs');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const { URL, PROJECT, OUT } = process.env;
+const FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+const log = (message) => console.log(`e2e: ${message}`);
+let shot = 0;
+
+async function screenshot(page, name) {
+  shot += 1;
+  const file = path.join(OUT, `${String(shot).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file });
+  log(`screenshot ${path.basename(file)}`);
+}
+
+async function until(what, timeoutMs, check) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function runFromPalette(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 15000 });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ state: 'visible', timeout: 15000 });
+  await page.keyboard.press('Enter');
+  log(`ran "${title}" from the command palette`);
+}
+
+/** The Kimi Swarm view's rows, as "label description" lines. */
+async function viewRows(page) {
+  return page.locator('.pane', { hasText: 'Runs' }).locator('.monaco-list-row').evaluateAll((rows) =>
+    rows.map((row) => {
+      const text = (selector) => (row.querySelector(selector)?.textContent || '').trim();
+      return `${text('.label-name')} ${text('.label-description')}`.trim();
+    }),
+  );
+}
+
+function sourceFiles() {
+  const src = path.join(PROJECT, 'src');
+  return fs.readdirSync(src).sort();
+}
+
+async function main() {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: FLAGS });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (err) => log(`page error: ${err.message}`));
+  try {
+    await page.goto(URL);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
+    const kimiIcon = page.locator('.activitybar [aria-label^="Kimi Swarm"]').first();
+    await kimiIcon.waitFor({ timeout: 60000 });
+    log('workbench loaded; the Kimi Swarm view is in the activity bar');
+    await screenshot(page, 'workbench');
+
+    await runFromPalette(page, 'Kimi: Convert Workspace to TypeScript');
+    await kimiIcon.click();
+    const seen = new Set();
+    let sawCancel = false;
+    let sawRunning = false;
+    let sawGroups = false;
+    const rows = await until('the run to finish in the Kimi Swarm view', 240000, async () => {
+      const current = await viewRows(page);
+      current.forEach((row) => seen.add(row));
+      if (!sawCancel && (await page.locator('.notifications-toasts', { hasText: 'Kimi swarm: js-to-ts' }).locator('a.monaco-button', { hasText: 'Cancel' }).count())) {
+        sawCancel = true;
+        log('notification with Cancel is showing');
+        await screenshot(page, 'notification');
+      }
+      const going = current.length > 0 && /^js-to-ts \S+ (planning|running|merging|verifying) /.test(current[0]);
+      if (going && !sawRunning) {
+        sawRunning = true;
+        log(`run in progress: ${current[0]}`);
+        await screenshot(page, 'running');
+      }
+      if (going && !sawGroups && current.some((row) => /^g\d+ .* (queued|running|ok) · /.test(row))) {
+        sawGroups = true;
+        log(`groups in progress: ${current.slice(1).join(' | ')}`);
+        await screenshot(page, 'groups');
+      }
+      return current.some((row) => /js-to-ts .* (ok|failed|partial|cancelled) · /.test(row)) && current;
+    });
+    fs.writeFileSync(path.join(OUT, 'view-rows.txt'), [...seen].join('\n') + '\n');
+    log(`final view: ${rows[0]}`);
+    await screenshot(page, 'finished');
+    const groups = rows.filter((row) => /^g\d+ /.test(row));
+    if (!/ ok · /.test(rows[0]) || groups.length === 0 || !groups.every((row) => / ok · /.test(row))) {
+      throw new Error(`the run did not succeed: ${rows[0]}`);
+    }
+    if (!sawRunning) {
+      throw new Error('the view never showed the run while it was going');
+    }
+    if (!sawCancel) {
+      throw new Error('no notification with a Cancel button appeared while the run went');
+    }
+    const files = await until('src/*.js to become .ts on disk', 30000, () => {
+      const names = sourceFiles();
+      return names.every((n) => !n.endsWith('.js')) && names.some((n) => n.endsWith('.ts')) && names;
+    });
+    log(`src/ now holds ${files.join(' ')}`);
+
+    await runFromPalette(page, 'File: Save All');
+    await until('src/money.ts to hold the typed code after Save All', 30000, () =>
+      fs.readFileSync(path.join(PROJECT, 'src', 'money.ts'), 'utf8').includes('cents: number'),
+    );
+    await page.locator('.pane', { hasText: 'Runs' }).locator('.monaco-list-row .label-name', { hasText: /^g1 / }).first().click();
+    const tab = page.locator('.tabs-container .tab', { hasText: /\.ts$/ }).first();
+    await tab.waitFor({ timeout: 15000 });
+    log(`clicking group g1 opened ${(await tab.textContent()).trim()}`);
+    await screenshot(page, 'group-opened');
+    log('PASS: converted to TypeScript in VS Code');
+  } catch (err) {
+    await screenshot(page, 'failure').catch(() => undefined);
+    fs.writeFileSync(path.join(OUT, 'failure-view-rows.txt'), (await viewRows(page).catch(() => [])).join('\n') + '\n');
+    throw err;
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(`e2e: FAIL: ${err.message}`);
+  process.exit(1);
+});
