@@ -35,6 +35,13 @@ export class Controller {
    * when the user gave up or the server refused (already shown).
    */
   async start(argument: StartArgument, title?: string): Promise<string | undefined> {
+    if (requests.missingInstruction(argument)) {
+      const instruction = await this.askInstruction(((argument.files as string[] | undefined) ?? []).join(', '));
+      if (!instruction) {
+        return undefined;
+      }
+      argument = { ...argument, instruction };
+    }
     if (requests.missingNewNames(argument)) {
       const oldName = requests.oldNameFromTitle(title);
       const newName = await this.host.askText({
@@ -105,13 +112,17 @@ export class Controller {
     if (files.length !== targets.length) {
       return undefined;
     }
-    const where = files.length ? files.join(', ') : 'the whole workspace';
+    const instruction = await this.askInstruction(files.join(', '));
+    return instruction ? this.start(requests.instruct(instruction, files)) : undefined;
+  }
+
+  private async askInstruction(where: string): Promise<string | undefined> {
     const instruction = await this.host.askText({
-      prompt: `Instruction for the swarm (${where})`,
+      prompt: `Instruction for the swarm (${where || 'every file'})`,
       placeHolder: 'e.g. replace callbacks with async/await',
       validate: (value) => (value.trim() ? undefined : 'type an instruction'),
     });
-    return instruction ? this.start(requests.instruct(instruction.trim(), files)) : undefined;
+    return instruction?.trim() || undefined;
   }
 
   /** The plan of the last refactor (or of converting the workspace) as a Markdown document. */

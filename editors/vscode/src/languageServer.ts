@@ -69,6 +69,8 @@ export class KimiServer {
     const clientOptions: LanguageClientOptions = {
       documentSelector: LANGUAGES.map((language) => ({ scheme: 'file', language })),
       outputChannel: this.output,
+      // The `kimi` settings section (model, baseUrl, requestBudget...); it never holds the API key.
+      synchronize: { configurationSection: 'kimi' },
       middleware: {
         provideCodeActions: async (document, range, context, token, next) => {
           const actions = await next(document, range, context, token);

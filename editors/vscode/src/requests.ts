@@ -19,14 +19,15 @@ export interface RenameEntry {
   new?: string;
 }
 
-/** Start options every refactor shares, from the settings. */
+/**
+ * Start options every refactor shares, from the settings. Model settings
+ * (baseUrl, model, requestBudget) reach the server as its `kimi` settings
+ * section instead, so plans and runs read the same values.
+ */
 export function withRunOptions(argument: StartArgument, settings: Settings): StartArgument {
   const options: Record<string, unknown> = { agents: settings.maxAgents };
   if (settings.previewEdits) {
     options.preview = true;
-  }
-  if (settings.requestBudget > 0) {
-    options.requestBudget = settings.requestBudget;
   }
   return { ...options, ...argument };
 }
@@ -39,12 +40,14 @@ export function convertFolder(folder: string): StartArgument {
   return folder === '' || folder === '.' ? convertWorkspace() : { refactor: 'js-to-ts', folder };
 }
 
+/** An instruction run on the given files, or on every file (the server skips ignored and binary ones). */
 export function instruct(instruction: string, files: string[]): StartArgument {
-  const argument: StartArgument = { refactor: 'instruct', instruction };
-  if (files.length) {
-    argument.files = files;
-  }
-  return argument;
+  return { refactor: 'instruct', instruction, files: files.length ? files : ['**/*'] };
+}
+
+/** An instruction run from the server's code action still waits for its instruction. */
+export function missingInstruction(argument: unknown): boolean {
+  return isObject(argument) && argument.refactor === 'instruct' && typeof argument.instruction !== 'string';
 }
 
 const JS_IDENTIFIER = /^[A-Za-z_$\u00a0-\uffff][\w$\u00a0-\uffff]*$/;
@@ -103,25 +106,15 @@ export function runCommandArgument(runId: string): { runId: string } {
 }
 
 /**
- * The server process's environment: model settings and the API key travel
- * only this way, never through settings sync, initializationOptions or logs.
+ * The server process's environment: the API key travels only this way, never
+ * through settings, initializationOptions or logs.
  */
-export function serverEnvironment(
-  base: Record<string, string | undefined>,
-  settings: Settings,
-  apiKey: string | undefined,
-): Record<string, string> {
+export function serverEnvironment(base: Record<string, string | undefined>, apiKey: string | undefined): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(base)) {
     if (value !== undefined) {
       env[key] = value;
     }
-  }
-  if (settings.baseUrl) {
-    env.KIMI_BASE_URL = settings.baseUrl;
-  }
-  if (settings.model) {
-    env.KIMI_MODEL_NAME = settings.model;
   }
   if (apiKey) {
     env.KIMI_API_KEY = apiKey;

@@ -23,9 +23,12 @@ export function readSettings(): Settings {
   };
 }
 
-/** Settings that change the server process itself (the others are read per run). */
+/**
+ * Only the interpreter needs a new server process: the other settings reach
+ * the running server as `workspace/didChangeConfiguration` or are read per run.
+ */
 export function affectsServerProcess(event: vscode.ConfigurationChangeEvent): boolean {
-  return ['kimi.python', 'kimi.baseUrl', 'kimi.model'].some((key) => event.affectsConfiguration(key));
+  return event.affectsConfiguration('kimi.python');
 }
 
 /** The Python extension's interpreter for the workspace, when that extension is installed. */
@@ -50,7 +53,7 @@ export async function serverLaunch(secrets: vscode.SecretStorage): Promise<Serve
   const apiKey = await secrets.get(API_KEY_SECRET);
   return {
     python,
-    env: serverEnvironment(process.env, settings, apiKey),
+    env: serverEnvironment(process.env, apiKey),
     cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
   };
 }

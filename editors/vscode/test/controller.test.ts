@@ -143,6 +143,16 @@ test('an instruction applies to the active file', async () => {
   assert.deepEqual(host.sent[0].argument, { agents: 4, refactor: 'instruct', instruction: 'use async/await', files: ['src/user.js'] });
 });
 
+test("the server's instruction code action asks for the instruction", async () => {
+  const { host, controller } = setup();
+  host.answers = ['add JSDoc'];
+  const action = { title: 'Kimi swarm: apply an instruction to lines 2-4 of src/a.js…', command: 'kimi.swarm.start',
+    arguments: [{ refactor: 'instruct', files: ['src/a.js'], lines: [2, 4] }] };
+  await controller.runCodeAction(action);
+  assert.match(host.prompts[0].prompt, /src\/a\.js/);
+  assert.deepEqual(host.sent[0].argument, { agents: 4, refactor: 'instruct', files: ['src/a.js'], lines: [2, 4], instruction: 'add JSDoc' });
+});
+
 test('bulk rename reads the mapping file and reports a bad one', async () => {
   const { host, controller } = setup();
   host.files.set('/w/renames.json', '[{"target": "src/a.js#x", "new": "y"}]');

@@ -4,12 +4,11 @@ import * as requests from '../src/requests';
 
 const settings: requests.Settings = { python: '', baseUrl: '', model: '', maxAgents: 6, requestBudget: 0, previewEdits: false };
 
-test('start arguments carry agents, and preview and budget only when set', () => {
+test('start arguments carry agents, and preview only when set', () => {
   assert.deepEqual(requests.withRunOptions(requests.convertWorkspace(), settings), { agents: 6, refactor: 'js-to-ts' });
   assert.deepEqual(requests.withRunOptions(requests.convertFolder('src'), { ...settings, previewEdits: true, requestBudget: 40 }), {
     agents: 6,
     preview: true,
-    requestBudget: 40,
     refactor: 'js-to-ts',
     folder: 'src',
   });
@@ -20,9 +19,11 @@ test('converting the root folder converts the workspace', () => {
   assert.deepEqual(requests.convertFolder('.'), { refactor: 'js-to-ts' });
 });
 
-test('instructions name their files, or none for the whole workspace', () => {
+test('instructions name their files, or every file', () => {
   assert.deepEqual(requests.instruct('use const', ['a.js']), { refactor: 'instruct', instruction: 'use const', files: ['a.js'] });
-  assert.deepEqual(requests.instruct('use const', []), { refactor: 'instruct', instruction: 'use const' });
+  assert.deepEqual(requests.instruct('use const', []), { refactor: 'instruct', instruction: 'use const', files: ['**/*'] });
+  assert.equal(requests.missingInstruction({ refactor: 'instruct', files: ['a.js'] }), true);
+  assert.equal(requests.missingInstruction({ refactor: 'instruct', files: ['a.js'], instruction: 'x' }), false);
 });
 
 test('the code action rename gets the new name in every entry', () => {
@@ -56,10 +57,9 @@ test('a mapping file splits into renames and moves', () => {
   assert.throws(() => requests.bulkRename('{"a": 1}'), /non-empty JSON list/);
 });
 
-test('the API key and model settings reach the server only through its environment', () => {
-  const env = requests.serverEnvironment({ PATH: '/bin', UNSET: undefined }, { ...settings, model: 'kimi-k2', baseUrl: 'http://x/v1' }, 'sk-1');
-  assert.deepEqual(env, { PATH: '/bin', KIMI_BASE_URL: 'http://x/v1', KIMI_MODEL_NAME: 'kimi-k2', KIMI_API_KEY: 'sk-1' });
-  assert.deepEqual(requests.serverEnvironment({}, settings, undefined), {});
+test('the API key reaches the server through its environment', () => {
+  assert.deepEqual(requests.serverEnvironment({ PATH: '/bin', UNSET: undefined }, 'sk-1'), { PATH: '/bin', KIMI_API_KEY: 'sk-1' });
+  assert.deepEqual(requests.serverEnvironment({}, undefined), {});
 });
 
 test('paths are sent relative to the workspace root', () => {

@@ -60,8 +60,18 @@ function M.start(client, argument)
   end)
 end
 
---- Ask for each missing new name in turn, then call done(argument); nothing if the user cancels.
-local function ask_new_names(argument, old_name, done)
+--- Ask for what a code action leaves to the editor (each rename's new name,
+--- an instruction), then call done(argument); nothing if the user cancels.
+local function ask_missing(argument, old_name, done)
+  if argument.refactor == 'instruct' and argument.instruction == nil then
+    vim.ui.input({ prompt = 'Kimi instruction: ' }, function(text)
+      if text and text ~= '' then
+        argument.instruction = text
+        done(argument)
+      end
+    end)
+    return
+  end
   for _, rename in ipairs(argument.renames or {}) do
     if rename.new == nil then
       vim.ui.input({ prompt = string.format('Rename %s across the workspace to: ', old_name or rename.target), default = old_name }, function(new)
@@ -69,7 +79,7 @@ local function ask_new_names(argument, old_name, done)
           return
         end
         rename.new = new
-        ask_new_names(argument, old_name, done)
+        ask_missing(argument, old_name, done)
       end)
       return
     end
@@ -77,8 +87,8 @@ local function ask_new_names(argument, old_name, done)
   done(argument)
 end
 
---- Client side of the server's "Kimi swarm: rename ..." code action: its
---- argument has no new name, so ask for one before starting the run.
+--- Client side of the server's code actions: a rename comes without its new
+--- name and an instruction run without its instruction, so ask first.
 function M.start_from_code_action(command, ctx)
   local client = vim.lsp.get_client_by_id(ctx.client_id)
   local argument = vim.deepcopy((command.arguments or {})[1] or {})
@@ -86,7 +96,7 @@ function M.start_from_code_action(command, ctx)
     return
   end
   local old_name = (command.title or ''):match("'([^']+)'")
-  ask_new_names(argument, old_name, function(filled)
+  ask_missing(argument, old_name, function(filled)
     M.start(client, filled)
   end)
 end
@@ -139,20 +149,21 @@ function M.convert(path)
   M.start(client, argument)
 end
 
---- :KimiInstruct [instruction]: a free-form instruction on the current file
---- (the whole workspace with !), asking for the instruction when none is given.
-function M.instruct(instruction, whole_workspace)
+--- :[range]KimiInstruct [instruction]: a free-form instruction on the current
+--- file or its lines (every file with !), asking for it when none is given.
+function M.instruct(instruction, whole_workspace, lines)
   local client = M.client()
   if not client then
     return
   end
-  local argument = { refactor = 'instruct' }
+  local argument = { refactor = 'instruct', files = { '**/*' } }
   if not whole_workspace then
     local rel = M.relative(client, vim.api.nvim_buf_get_name(0))
     if not rel then
       return
     end
     argument.files = { rel }
+    argument.lines = lines
   end
   local function go(text)
     if text and text ~= '' then

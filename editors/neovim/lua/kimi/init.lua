@@ -16,25 +16,13 @@ M.defaults = {
   agents = nil,
   -- Ask for confirmation of each file in the final edit.
   preview = false,
-  -- Model settings, passed to the server as KIMI_BASE_URL and KIMI_MODEL_NAME.
-  -- The API key is read from KIMI_API_KEY in Neovim's own environment.
-  base_url = nil,
-  model = nil,
+  -- The server's `kimi` settings: baseUrl, model, requestBudget, ... (see
+  -- docs/configuration.md). Never the API key: the server reads KIMI_API_KEY
+  -- from the environment it inherits from Neovim.
+  settings = {},
   -- Echo `$/progress` of runs in the command line.
   echo_progress = true,
 }
-
---- The server's environment: model settings only, never the key (it is inherited).
-local function server_env(options)
-  local env = {}
-  if options.base_url then
-    env.KIMI_BASE_URL = options.base_url
-  end
-  if options.model then
-    env.KIMI_MODEL_NAME = options.model
-  end
-  return env
-end
 
 local function define_user_commands()
   local create = vim.api.nvim_create_user_command
@@ -45,8 +33,8 @@ local function define_user_commands()
     commands.rename(args.args)
   end, { nargs = 1, desc = 'Kimi swarm: rename the symbol under the cursor across the workspace' })
   create('KimiInstruct', function(args)
-    commands.instruct(args.args, args.bang)
-  end, { nargs = '?', bang = true, desc = 'Kimi swarm: apply an instruction to this file (! for the workspace)' })
+    commands.instruct(args.args, args.bang, args.range > 0 and { args.line1, args.line2 } or nil)
+  end, { nargs = '?', bang = true, range = true, desc = 'Kimi swarm: apply an instruction to this file or its selected lines (! for every file)' })
   create('KimiStatus', commands.show_status, { nargs = 0, desc = 'Kimi swarm: show every run' })
   for verb, desc in pairs({
     Cancel = 'stop a run',
@@ -67,7 +55,7 @@ function M.setup(opts)
 
   vim.lsp.config('kimi', {
     cmd = options.cmd,
-    cmd_env = server_env(options),
+    settings = { kimi = options.settings },
     filetypes = options.filetypes,
     root_markers = options.root_markers,
     handlers = { ['kimi/swarmStatus'] = status.on_status },
