@@ -127,8 +127,27 @@ local function main()
   result.second = wait_for_run(2)
   vim.cmd('wall | KimiStatus')
   wait(':KimiStatus', 10000, function()
-    return vim.iter(result.notifications):any(function(m) return m:find('rename ' .. result.second.runId, 1, true) end)
+    return vim.iter(result.notifications):any(function(m)
+      return not vim.startswith(m, 'Kimi swarm:') and m:find('rename ' .. result.second.runId .. ' [ok]', 1, true) ~= nil
+    end)
   end)
+
+  result.disk_after_renames = {}
+  for _, rel in ipairs(vim.fn.globpath('.', '**/*.js', false, true)) do
+    result.disk_after_renames[vim.fs.normalize(rel):gsub('^%./', '')] = table.concat(vim.fn.readfile(rel), '\n') .. '\n'
+  end
+  result.node_after_renames = vim.system({ 'node', 'main.js' }, { text = true }):wait().stdout
+
+  -- 3. :KimiConvert on the src folder.
+  vim.cmd('KimiConvert src')
+  result.third = wait_for_run(3)
+  vim.cmd('wall')
+  result.buffer_names = {}
+  for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(buf) then
+      table.insert(result.buffer_names, vim.fs.relpath(root, vim.api.nvim_buf_get_name(buf)))
+    end
+  end
 end
 
 local ok, err = xpcall(main, debug.traceback)
@@ -186,16 +205,26 @@ def test_code_action_rename_lands_in_buffers_before_the_files(neovim_session):
 
 
 def test_kimi_rename_command_and_wall_write_both_renames_to_disk(neovim_session):
-    root, result, project = neovim_session
+    _, result, project = neovim_session
     assert (result["second"]["status"], result["second"]["delivery"]) == ("ok", "applied"), result["second"]
-    after = read_project(root)
+    after = result["disk_after_renames"]
     for rel, text in project["before"].items():
-        assert after[rel] == text.replace("getUser", "fetchUser").replace("greeting", "welcome")
-    assert run_node(root) == project["output"]
+        if rel.endswith(".js"):
+            assert after[rel] == text.replace("getUser", "fetchUser").replace("greeting", "welcome")
+    assert result["node_after_renames"] == project["output"]
+
+
+def test_kimi_convert_turns_the_folder_into_typescript_buffers_and_files(neovim_session):
+    root, result, _ = neovim_session
+    assert (result["third"]["status"], result["third"]["delivery"]) == ("ok", "applied"), result["third"]
+    converted = ["src/user.ts", *(f"src/page{i}.ts" for i in range(1, PAGES + 1))]
+    assert sorted(p.relative_to(root).as_posix() for p in (root / "src").iterdir()) == sorted(converted)
+    assert set(converted) <= set(result["buffer_names"])
+    assert "export function fetchUser(id: number)" in (root / "src" / "user.ts").read_text()
 
 
 def test_progress_and_status_reach_the_user(neovim_session):
     _, result, _ = neovim_session
-    assert result["progress"].count("begin") == 2 and result["progress"].count("end") == 2
+    assert result["progress"].count("begin") == 3 and result["progress"].count("end") == 3
     assert any("started" in message for message in result["notifications"])
     assert any(message.startswith("Kimi swarm: rename") and "applied" in message for message in result["notifications"])

@@ -199,7 +199,7 @@ function M.show_status()
   if not client then
     return
   end
-  M.execute(client, 'kimi.swarm.status', {}, function(result)
+  M.execute(client, 'kimi.swarm.status', vim.empty_dict(), function(result)
     local lines = {}
     for _, snapshot in ipairs(result.runs or {}) do
       vim.list_extend(lines, status.describe(snapshot))

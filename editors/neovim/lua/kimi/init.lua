@@ -55,10 +55,13 @@ function M.setup(opts)
 
   vim.lsp.config('kimi', {
     cmd = options.cmd,
-    settings = { kimi = options.settings },
+    settings = next(options.settings) and { kimi = options.settings } or nil,
     filetypes = options.filetypes,
     root_markers = options.root_markers,
     handlers = { ['kimi/swarmStatus'] = status.on_status },
+    -- Neovim applies `documentChanges` (file renames included) but 0.11 does not
+    -- say so; kimi-lsp needs them to move files, as JS-to-TS conversion does.
+    capabilities = { workspace = { workspaceEdit = { documentChanges = true } } },
   })
   vim.lsp.commands['kimi.swarm.start'] = commands.start_from_code_action
 
