@@ -136,7 +136,7 @@ async def test_rate_limit_window_rejects_excess_with_retry_after():
     finally:
         await server.close()
     assert 0 < float(limited.value.response.headers["retry-after"]) <= 30
-    assert server.rejected == 1
+    assert len(server.rejections) == 1
 
 
 async def test_replace_rule_edits_every_modify_path_then_finishes():

@@ -1,12 +1,19 @@
-"""Sharing one provider among many agents: adaptive concurrency, backoff, budget.
+"""Sharing one provider among many agents: adaptive concurrency, pacing, backoff, budget.
 
 Every agent of a run shares one `AdaptiveLimiter`. It lets at most `limit`
 model requests be in flight. On a 429 the limit halves (at most once per
 cooldown, so a burst of rejections from one overload counts once) and every
 agent waits out the provider's Retry-After; each success raises the limit by
 1/limit, so it recovers by about one request per round trip (AIMD, as TCP
-does). The run then settles near the concurrency the provider allows instead
-of hammering it with retries.
+does).
+
+Concurrency alone cannot hold a requests-per-minute limit: when a provider's
+window reopens, every waiting agent would start at once and most would be
+rejected again. So a 429 also turns on pacing: request starts are spaced at
+the rate the provider has actually been accepting (successes over the recent
+past, less 5%), and each success shortens the spacing by 0.2%, probing upward
+until the next 429. The run settles just under the provider's allowed rate
+with few rejections, instead of hammering it with retries.
 """
 
 from __future__ import annotations
@@ -14,12 +21,16 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections import deque
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
 from kimi_lsp.swarm.scheduler import GroupError
 
 MAX_BACKOFF = 30.0
+RATE_HORIZON = 60.0  # seconds of successes used to estimate the accepted rate
+PACE_MARGIN = 0.95
+PACE_RECOVERY = 0.998
 
 
 class BudgetSpent(GroupError):
@@ -34,18 +45,23 @@ class AdaptiveLimiter:
         self.in_flight = 0
         self.rejections = 0
         self.paused_until = 0.0
+        self.interval = 0.0  # seconds between request starts; 0 until the first 429
+        self._next_start = 0.0
+        self._successes: deque[float] = deque()
+        self._first_start: float | None = None
         self._last_decrease = float("-inf")
         self._changed = asyncio.Condition()
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        """Hold one request slot; waits for a free slot and for any Retry-After pause."""
+        """Hold one request slot; waits for a free slot, any Retry-After pause, and the pace."""
         async with self._changed:
             while True:
-                pause = self.paused_until - time.monotonic()
-                if pause > 0:
+                now = time.monotonic()
+                wait = max(self.paused_until - now, self._next_start - now if self.interval else 0.0)
+                if wait > 0:
                     try:
-                        await asyncio.wait_for(self._changed.wait(), pause)
+                        await asyncio.wait_for(self._changed.wait(), wait)
                     except TimeoutError:
                         pass
                     continue
@@ -53,6 +69,10 @@ class AdaptiveLimiter:
                     break
                 await self._changed.wait()
             self.in_flight += 1
+            if self._first_start is None:
+                self._first_start = now
+            if self.interval:
+                self._next_start = max(now, self._next_start) + self.interval
         try:
             yield
         finally:
@@ -61,17 +81,32 @@ class AdaptiveLimiter:
                 self._changed.notify_all()
 
     def succeeded(self) -> None:
+        now = time.monotonic()
+        self._successes.append(now)
+        while self._successes[0] < now - RATE_HORIZON:
+            self._successes.popleft()
         self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
+        self.interval *= PACE_RECOVERY
 
     def rate_limited(self, retry_after: float | None) -> None:
-        """A 429: pause everyone for Retry-After, and halve the limit once per overload."""
+        """A 429: pause everyone for Retry-After; once per overload, halve the limit and pace at the accepted rate."""
         now = time.monotonic()
         self.rejections += 1
         if retry_after:
             self.paused_until = max(self.paused_until, now + retry_after)
-        if now - self._last_decrease >= self.cooldown:
-            self._last_decrease = now
-            self.limit = max(1.0, self.limit / 2)
+        if now - self._last_decrease < self.cooldown:
+            return
+        self._last_decrease = now
+        self.limit = max(1.0, self.limit / 2)
+        accepted = self.accepted_rate(now)
+        if accepted:
+            self.interval = max(self.interval, 1 / (accepted * PACE_MARGIN))
+
+    def accepted_rate(self, now: float) -> float | None:
+        """Successful requests per second since the first request (at most RATE_HORIZON back)."""
+        if self._first_start is None or not self._successes:
+            return None
+        return len(self._successes) / max(min(RATE_HORIZON, now - self._first_start), 1e-3)
 
 
 def backoff_delay(attempt: int, retry_after: float | None, base: float = 0.5) -> float:

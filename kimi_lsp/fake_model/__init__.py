@@ -46,4 +46,4 @@ async def _serve(script: Script, host: str, port: int) -> None:
         await asyncio.Event().wait()
     finally:
         await server.close()
-        print(f"served {len(server.requests)} request(s), rejected {server.rejected}", file=sys.stderr)
+        print(f"served {len(server.requests)} request(s), rejected {len(server.rejections)}", file=sys.stderr)

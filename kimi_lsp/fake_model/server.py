@@ -30,7 +30,8 @@ class FakeModelServer:
     def __init__(self, script: Script):
         self.script = script
         self.requests: list[dict] = []
-        self.rejected = 0
+        self.arrivals: list[float] = []  # monotonic time of each chat request, for benchmarks
+        self.rejections: list[float] = []  # monotonic time of each 429
         self._admitted: deque[float] = deque()
         self._server: asyncio.Server | None = None
         self._handlers: set[asyncio.Task] = set()
@@ -63,6 +64,8 @@ class FakeModelServer:
                 pass
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
+        except asyncio.CancelledError:  # close() ends every connection; asyncio would log a cancelled handler
+            pass
         finally:
             self._handlers.discard(task)
             writer.close()
@@ -84,9 +87,10 @@ class FakeModelServer:
         except (ValueError, KeyError, TypeError):
             return await _send_json(writer, 400, _error("the body must be a JSON chat request", "invalid_request_error"))
         self.requests.append(request)
+        self.arrivals.append(time.monotonic())
         retry_after = self._rate_limited()
         if retry_after is not None:
-            self.rejected += 1
+            self.rejections.append(time.monotonic())
             return await _send_json(writer, 429, _error("rate limit reached", "rate_limit_exceeded"), retry_after)
         answer = self.script.answer(messages)
         await asyncio.sleep(answer.latency if answer.latency is not None else self.script.latency)
@@ -117,7 +121,7 @@ class FakeModelServer:
     async def _fault(self, writer: asyncio.StreamWriter, fault: dict, request: dict) -> bool:
         kind = fault["kind"]
         if kind == "429":
-            self.rejected += 1
+            self.rejections.append(time.monotonic())
             return await _send_json(writer, 429, _error("rate limit reached", "rate_limit_exceeded"), float(fault.get("retry_after", 1)))
         if kind == "500":
             return await _send_json(writer, 500, _error("the fake model failed", "server_error"))

@@ -1,0 +1,171 @@
+"""Model swarm benchmarks against the scripted fake model (no hosted model needed).
+
+    python bench/model_swarm.py scaling      # 200 groups, 100 agents, 1 s per request
+    python bench/model_swarm.py ratelimit    # a requests-per-window limit: adaptive vs fixed concurrency
+    python bench/model_swarm.py              # both
+
+Each group is a real `instruct` group: its agent edits its file (one request)
+and finishes (a second request), through the real `openai` client over HTTP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kimi_lsp.agents.model import ModelClient  # noqa: E402
+from kimi_lsp.agents.ratelimit import AdaptiveLimiter, RequestBudget  # noqa: E402
+from kimi_lsp.refactors.instruct import InstructSession, parse_request  # noqa: E402
+from kimi_lsp.swarm.engine import RunOptions, execute  # noqa: E402
+from kimi_lsp.swarm.events import RunState  # noqa: E402
+from kimi_lsp.swarm.workspace import Workspace  # noqa: E402
+
+REPLACE = {"rule": {"replace": {"old": "hello", "new": "hi"}}}
+REQUESTS_PER_GROUP = 2
+
+
+class FixedLimiter(AdaptiveLimiter):
+    """The baseline: a fixed number of requests in flight; each 429 is only retried after its Retry-After."""
+
+    def rate_limited(self, retry_after: float | None) -> None:
+        self.rejections += 1
+
+
+def make_project(root: Path, groups: int) -> None:
+    for i in range(groups):
+        (root / f"m{i:03}.py").write_text(f'GREETING_{i} = "hello"\n')
+
+
+class ServerProcess:
+    """The fake provider (kimi_lsp.fake_model) in its own process, as a real provider would be."""
+
+    def __init__(self, script: dict, tmp: Path):
+        self.script_path = tmp / "script.json"
+        self.script_path.write_text(json.dumps(script))
+        self.log = tmp / "arrivals.json"
+
+    async def __aenter__(self) -> str:
+        code = (
+            "import asyncio, json, sys, time\n"
+            "from kimi_lsp.fake_model import FakeModelServer, Script\n"
+            "async def main():\n"
+            f"    server = FakeModelServer(Script.from_file({str(self.script_path)!r}))\n"
+            "    await server.start()\n"
+            "    print(server.base_url(), flush=True)\n"
+            "    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)\n"
+            f"    open({str(self.log)!r}, 'w').write(json.dumps({{'arrivals': server.arrivals, 'rejections': server.rejections}}))\n"
+            "asyncio.run(main())\n"
+        )
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", code, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT
+        )
+        return (await self.proc.stdout.readline()).decode().strip()
+
+    async def __aexit__(self, *exc) -> None:
+        self.proc.stdin.write(b"\n")
+        await self.proc.stdin.drain()
+        await self.proc.wait()
+        data = json.loads(self.log.read_text())
+        self.arrivals, self.rejections = data["arrivals"], data["rejections"]
+
+
+async def run_groups(script: dict, groups: int, agents: int, limiter: AdaptiveLimiter | None = None):
+    """One instruct run of `groups` one-file groups; returns (result, server)."""
+    os.environ.setdefault("KIMI_API_KEY", "bench-key")
+    with tempfile.TemporaryDirectory(prefix="kimi-bench-") as tmp:
+        server = ServerProcess(script, Path(tmp))
+        async with server as base_url:
+            result = await _run(base_url, Path(tmp) / "project", groups, agents, limiter)
+    return result, server
+
+
+async def _run(base_url: str, project: Path, groups: int, agents: int, limiter: AdaptiveLimiter | None):
+    project.mkdir()
+    make_project(project, groups)
+    request = parse_request(
+        {
+            "instruction": "say hi",
+            "files": ["*.py"],
+            "filesPerGroup": 1,
+            "settings": {"baseUrl": base_url, "stream": False, "requestTimeout": 60},
+        }
+    )
+    session = InstructSession(request, Workspace(project), agents)
+    session.client = ModelClient(session.settings, limiter or AdaptiveLimiter(agents), RequestBudget(None), agents=agents)
+    state = RunState("bench", "instruct", agents)
+    return await execute("instruct", session, state, state.apply, RunOptions(agents=agents))
+
+
+async def scaling(groups: int = 200, agents: int = 100, latency: float = 1.0) -> dict:
+    script = {"latency": latency, "conversations": [{"match": "PLAN", "turns": [{"content": "no plan"}]}, REPLACE]}
+    result, server = await run_groups(script, groups, agents)
+    worker_arrivals = sorted(server.arrivals[1:])  # the first request is the planner's
+    start = worker_arrivals[0]
+    first_wave = worker_arrivals[agents - 1] - start if len(worker_arrivals) >= agents else None
+    work = groups * REQUESTS_PER_GROUP * latency
+    ideal = max(REQUESTS_PER_GROUP * latency, work / agents)
+    return {
+        "status": result.status,
+        "groups": groups,
+        "agents": agents,
+        "fan_out_seconds": round(result.running_seconds, 2),
+        "ideal_seconds": round(ideal, 2),
+        "ratio_to_ideal": round(result.running_seconds / ideal, 3),
+        "all_agents_busy_after_seconds": round(first_wave, 3) if first_wave is not None else None,
+        "speedup_vs_sequential": result.report()["speedup"],
+    }
+
+
+async def rate_limit(limit: int, window: float, latency: float, groups: int, agents: int, adaptive: bool) -> dict:
+    script = {
+        "latency": latency,
+        "rate_limit": {"requests": limit, "per_seconds": window},
+        "conversations": [{"match": "PLAN", "turns": [{"content": "no plan"}]}, REPLACE],
+    }
+    limiter = AdaptiveLimiter(agents) if adaptive else FixedLimiter(agents)
+    result, server = await run_groups(script, groups, agents, limiter)
+    allowed = limit / window
+    start, end = server.arrivals[0], server.arrivals[-1]
+    # Steady state: after the first window, where a fresh sliding window admits a burst.
+    steady_arrivals = [t for t in server.arrivals if t >= start + window]
+    steady_rejections = [t for t in server.rejections if t >= start + window]
+    steady_span = end - (start + window)
+    accepted_steady = len(steady_arrivals) - len(steady_rejections)
+    return {
+        "mode": "adaptive" if adaptive else "fixed",
+        "status": result.status,
+        "requests": len(server.arrivals),
+        "rejected": len(server.rejections),
+        "rejected_share": round(len(server.rejections) / len(server.arrivals), 3),
+        "steady_rejected_share": round(len(steady_rejections) / len(steady_arrivals), 3) if steady_arrivals else None,
+        "steady_throughput_share_of_limit": round(accepted_steady / steady_span / allowed, 3) if steady_span > 0 else None,
+        "seconds": round(end - start, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("which", nargs="?", choices=["scaling", "ratelimit", "all"], default="all")
+    parser.add_argument("--rpm", type=int, default=600, help="requests the fake provider allows per window")
+    parser.add_argument("--window", type=float, default=60.0, help="the provider's window in seconds")
+    parser.add_argument("--groups", type=int, default=200)
+    args = parser.parse_args()
+    if args.which in ("scaling", "all"):
+        print("scaling (1 s per request, 2 requests per group):", asyncio.run(scaling(groups=args.groups)))
+    if args.which in ("ratelimit", "all"):
+        for adaptive in (True, False):
+            outcome = asyncio.run(rate_limit(args.rpm, args.window, 0.5, args.groups, 64, adaptive))
+            print(f"rate limit {args.rpm}/{args.window:g}s:", outcome)
+
+
+if __name__ == "__main__":
+    main()
