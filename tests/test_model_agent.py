@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kimi_lsp.agents.model import Counters, ModelClient, run_agent
+from kimi_lsp.agents.ratelimit import AdaptiveLimiter, RequestBudget
 from kimi_lsp.agents.tools import AgentFiles, CheckReport, ToolBox
 from kimi_lsp.config import ModelSettings
 from kimi_lsp.fake_model import FakeModelServer, Script
@@ -242,3 +243,29 @@ async def test_grep_and_list_files_see_the_workspace_and_the_overlay(toolbox):
 
 async def test_unknown_tools_are_refused(toolbox):
     assert "no tool 'fetch_url'" in await toolbox.call("fetch_url", json.dumps({"url": "http://example.com"}))
+
+
+# ---------------------------------------------------------------- shared limiter
+
+
+async def test_a_429_halves_concurrency_once_per_overload_and_starts_pacing():
+    limiter = AdaptiveLimiter(8, cooldown=60)
+    for _ in range(4):
+        async with limiter.slot():
+            limiter.succeeded()
+    limiter.rate_limited(0.01)
+    limiter.rate_limited(0.01)  # the same overload: no second decrease
+    assert limiter.limit == 4 and limiter.rejections == 2
+    assert limiter.interval > 0
+    paced = limiter.interval
+    limiter.succeeded()
+    assert 4 < limiter.limit <= 8 and limiter.interval < paced  # recovers gradually
+
+
+async def test_request_budget_counts_and_refuses():
+    budget = RequestBudget(2)
+    budget.take()
+    budget.take()
+    assert budget.spent
+    with pytest.raises(GroupError, match="2 of 2"):
+        budget.take()
