@@ -1,5 +1,6 @@
-// Drives code-server in headless Chromium through the user's path:
-// palette -> "Kimi: Convert Workspace to TypeScript" -> Kimi Swarm view -> .ts files.
+// Drives code-server in headless Chromium through the user's path: the
+// rename code action (with its new-name prompt), then the palette's
+// "Kimi: Convert Workspace to TypeScript", the Kimi Swarm view, and .ts files.
 // Fails (exit 1) with a screenshot and the view's text when a step times out.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -34,6 +35,72 @@ async function until(what, timeoutMs, check) {
   }
 }
 
+async function quickOpen(page, text) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 15000 });
+  await input.fill(text);
+  return input;
+}
+
+/** Run finished: its row reads "<refactor> <id> <status> · ..."; returns the row. */
+async function waitForRun(page, refactor, seenRows) {
+  return until(`the ${refactor} run to finish in the Kimi Swarm view`, 240000, async () => {
+    const rows = await viewRows(page);
+    rows.forEach((row) => seenRows.add(row));
+    return rows.find((row) => new RegExp(`^${refactor} \\S+ (ok|failed|partial|cancelled) · `).test(row));
+  });
+}
+
+/**
+ * The server's code action through the editor's Refactor menu: the extension
+ * asks for the new name, then the rename lands in every file.
+ */
+async function renameThroughCodeAction(page, seenRows) {
+  const input = await quickOpen(page, 'src/api.js');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'api.js' }).first().waitFor({ timeout: 15000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab', { hasText: 'api.js' }).waitFor({ timeout: 15000 });
+  await quickOpen(page, ':8:10');
+  await page.keyboard.press('Enter');
+  const action = page.locator('.action-widget .monaco-list-row', { hasText: "Kimi swarm: rename 'getUser'" }).first();
+  for (let attempt = 1; ; attempt++) {
+    await runFromPalette(page, 'Refactor...');
+    try {
+      await action.waitFor({ timeout: 10000 });
+      break;
+    } catch (err) {
+      if (attempt === 3) {
+        throw new Error('the Refactor menu never offered the Kimi swarm rename code action');
+      }
+      // The server may still have been starting: close the menu and ask again.
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+  }
+  await screenshot(page, 'rename-code-action');
+  await action.click();
+  const prompt = page.locator('.quick-input-widget', { hasText: "Rename 'getUser' across the workspace" });
+  await prompt.waitFor({ timeout: 15000 });
+  if ((await input.inputValue()) !== 'getUser') {
+    throw new Error(`the new-name prompt should offer the old name, not ${await input.inputValue()}`);
+  }
+  await input.fill('fetchUser');
+  await screenshot(page, 'rename-prompt');
+  await page.keyboard.press('Enter');
+  log('asked for the new name through the code action; answered fetchUser');
+  const row = await waitForRun(page, 'rename', seenRows);
+  log(`rename finished: ${row}`);
+  if (!/ ok · /.test(row)) {
+    throw new Error(`the rename did not succeed: ${row}`);
+  }
+  await runFromPalette(page, 'File: Save All');
+  await until('the renamed files on disk', 30000, () =>
+    fs.readFileSync(path.join(PROJECT, 'index.js'), 'utf8').includes('fetchUser'),
+  );
+  await screenshot(page, 'renamed');
+}
+
 async function runFromPalette(page, title) {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
@@ -55,6 +122,16 @@ async function viewRows(page) {
   );
 }
 
+/** The newest run of a refactor and its group rows. */
+function runSection(rows, refactor) {
+  const start = rows.findIndex((row) => row.startsWith(`${refactor} `));
+  if (start < 0) {
+    return [];
+  }
+  const end = rows.findIndex((row, i) => i > start && !/^g\d+ /.test(row));
+  return rows.slice(start, end < 0 ? undefined : end);
+}
+
 function sourceFiles() {
   const src = path.join(PROJECT, 'src');
   return fs.readdirSync(src).sort();
@@ -72,14 +149,16 @@ async function main() {
     log('workbench loaded; the Kimi Swarm view is in the activity bar');
     await screenshot(page, 'workbench');
 
-    await runFromPalette(page, 'Kimi: Convert Workspace to TypeScript');
-    await kimiIcon.click();
     const seen = new Set();
+    await kimiIcon.click();
+    await renameThroughCodeAction(page, seen);
+
+    await runFromPalette(page, 'Kimi: Convert Workspace to TypeScript');
     let sawCancel = false;
     let sawRunning = false;
     let sawGroups = false;
-    const rows = await until('the run to finish in the Kimi Swarm view', 240000, async () => {
-      const current = await viewRows(page);
+    const rows = await until('the conversion to finish in the Kimi Swarm view', 240000, async () => {
+      const current = runSection(await viewRows(page), 'js-to-ts');
       current.forEach((row) => seen.add(row));
       if (!sawCancel && (await page.locator('.notifications-toasts', { hasText: 'Kimi swarm: js-to-ts' }).locator('a.monaco-button', { hasText: 'Cancel' }).count())) {
         sawCancel = true;
@@ -122,6 +201,9 @@ async function main() {
     await until('src/money.ts to hold the typed code after Save All', 30000, () =>
       fs.readFileSync(path.join(PROJECT, 'src', 'money.ts'), 'utf8').includes('cents: number'),
     );
+    if (!fs.readFileSync(path.join(PROJECT, 'src', 'api.ts'), 'utf8').includes('function fetchUser(id: number)')) {
+      throw new Error('src/api.ts should hold the renamed, typed fetchUser');
+    }
     await page.locator('.pane', { hasText: 'Runs' }).locator('.monaco-list-row .label-name', { hasText: /^g1 / }).first().click();
     const tab = page.locator('.tabs-container .tab', { hasText: /\.ts$/ }).first();
     await tab.waitFor({ timeout: 15000 });
