@@ -180,6 +180,9 @@ async function main() {
     });
     fs.writeFileSync(path.join(OUT, 'view-rows.txt'), [...seen].join('\n') + '\n');
     log(`final view: ${rows[0]}`);
+    const statusBar = page.locator('.statusbar-item', { hasText: 'Kimi: js-to-ts ok' });
+    await statusBar.first().waitFor({ timeout: 10000 });
+    log('the status bar shows "Kimi: js-to-ts ok"');
     await screenshot(page, 'finished');
     const groups = rows.filter((row) => /^g\d+ /.test(row));
     if (!/ ok · /.test(rows[0]) || groups.length === 0 || !groups.every((row) => / ok · /.test(row))) {
