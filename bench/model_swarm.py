@@ -152,6 +152,29 @@ async def rate_limit(limit: int, window: float, latency: float, groups: int, age
     }
 
 
+def run(quick: bool = False) -> dict:
+    """Both benchmarks, as `python -m bench swarm` runs them; returns a markdown table and the data."""
+    groups, agents = (100, 50) if quick else (200, 100)
+    limit, window = (60, 6.0) if quick else (100, 10.0)
+    scale = asyncio.run(scaling(groups=groups, agents=agents))
+    limited = [asyncio.run(rate_limit(limit, window, 0.5, groups, 64, adaptive)) for adaptive in (True, False)]
+    rows = [
+        "| benchmark | measured | target |",
+        "| --- | --- | --- |",
+        f"| scaling: {groups} groups × 2 requests of 1 s, {agents} agents | fan-out {scale['fan_out_seconds']} s "
+        f"vs ideal {scale['ideal_seconds']} s = **{scale['ratio_to_ideal']}×**; all agents busy after "
+        f"{scale['all_agents_busy_after_seconds']} s | ≤ 1.1×; busy within 1 s |",
+    ]
+    for outcome in limited:
+        rows.append(
+            f"| rate limit {limit}/{window:g} s, 64 agents, {outcome['mode']} concurrency | "
+            f"steady throughput **{outcome['steady_throughput_share_of_limit']:.0%}** of the limit, "
+            f"**{outcome['steady_rejected_share']:.1%}** rejected in steady state "
+            f"({outcome['rejected_share']:.1%} over the whole run) | ≥ 90%, < 5% |"
+        )
+    return {"name": "swarm", "table": "\n".join(rows), "data": {"scaling": scale, "rate_limit": limited}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("which", nargs="?", choices=["scaling", "ratelimit", "all"], default="all")

@@ -9,10 +9,10 @@ does).
 
 Concurrency alone cannot hold a requests-per-minute limit: when a provider's
 window reopens, every waiting agent would start at once and most would be
-rejected again. So a 429 also turns on pacing: request starts are spaced at
-the rate the provider has actually been accepting (successes over the recent
-past, less 5%), and each success shortens the spacing by 0.2%, probing upward
-until the next 429. The run settles just under the provider's allowed rate
+rejected again. So a 429 also sets a pace: request starts are spaced at the
+rate the provider has actually been accepting (over the last minute at most,
+less 5%), and each success shortens the spacing by 0.2%, probing upward until
+the next 429 sets the pace again. The run settles just under the provider's allowed rate
 with few rejections, instead of hammering it with retries.
 """
 
@@ -100,13 +100,18 @@ class AdaptiveLimiter:
         self.limit = max(1.0, self.limit / 2)
         accepted = self.accepted_rate(now)
         if accepted:
-            self.interval = max(self.interval, 1 / (accepted * PACE_MARGIN))
+            self.interval = 1 / (accepted * PACE_MARGIN)
 
     def accepted_rate(self, now: float) -> float | None:
-        """Successful requests per second since the first request (at most RATE_HORIZON back)."""
-        if self._first_start is None or not self._successes:
+        """Requests per second the provider took since the first (at most RATE_HORIZON back).
+
+        Requests still in flight count: the provider accepted them, and early
+        in a run they are most of what it accepted.
+        """
+        accepted = len(self._successes) + self.in_flight
+        if self._first_start is None or not accepted:
             return None
-        return len(self._successes) / max(min(RATE_HORIZON, now - self._first_start), 1e-3)
+        return accepted / max(min(RATE_HORIZON, now - self._first_start), 1e-3)
 
 
 def backoff_delay(attempt: int, retry_after: float | None, base: float = 0.5) -> float:
