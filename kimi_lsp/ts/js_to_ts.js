@@ -18,7 +18,7 @@ const COMMONJS_MODULE = 80001;
 const NO_DEFAULT_EXPORT = [1192, 2613];
 const UNUSED_DIRECTIVE = 2578;
 const FORMAT = { indentSize: 2, tabSize: 2, convertTabsToSpaces: true, insertSpaceAfterCommaDelimiter: true, semicolons: 'ignore' };
-const PREFERENCES = { quotePreference: 'auto', includeCompletionsForModuleExports: false };
+const PREFERENCES = { quotePreference: 'auto', includeCompletionsForModuleExports: false, importModuleSpecifierPreference: 'relative' };
 
 module.exports = function jsToTsMethods(ts, { Project, UserError }) {
   const projects = new Map();
@@ -148,26 +148,39 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
     return undefined;
   }
 
-  // Keep CommonJS semantics exactly, typed: `const x = require('m')` ->
-  // `import x = require('m')`, `module.exports = X` -> `export = X`.
-  function typedRequire(sf) {
-    const changes = [];
-    for (const stmt of sf.statements) {
-      const right = moduleExportsAssignment(stmt);
-      if (right) {
-        changes.push({ span: { start: stmt.getStart(sf), length: right.getStart(sf) - stmt.getStart(sf) }, newText: 'export = ' });
-        continue;
-      }
-      if (!ts.isVariableStatement(stmt) || stmt.declarationList.declarations.length !== 1) continue;
-      const decl = stmt.declarationList.declarations[0];
-      const init = decl.initializer;
-      if (!ts.isIdentifier(decl.name) || !init || !ts.isCallExpression(init)) continue;
-      if (!ts.isIdentifier(init.expression) || init.expression.text !== 'require') continue;
-      if (init.arguments.length !== 1 || !ts.isStringLiteral(init.arguments[0])) continue;
-      const text = `import ${decl.name.text} = require(${init.arguments[0].getText(sf)});`;
-      changes.push({ span: { start: stmt.getStart(sf), length: stmt.getEnd() - stmt.getStart(sf) }, newText: text });
-    }
-    return changes;
+  const KEPT_COMMONJS =
+    'kept as JavaScript: its CommonJS exports (e.g. `exports = module.exports = ...` with more exports) have no ES module form that behaves the same';
+
+  function isTopLevelRequire(stmt) {
+    if (ts.isVariableStatement(stmt)) return stmt.declarationList.declarations.some((d) => d.initializer && isRequireCall(d.initializer));
+    return ts.isExpressionStatement(stmt) && isRequireCall(stmt.expression);
+  }
+
+  // `module.exports = X` -> `export = X`. TypeScript emits `export =` at the
+  // end of the module; when requires follow the assignment (the usual guard
+  // for circular requires), the early assignment stays as well, so a cycle
+  // sees the same value at the same time as before.
+  function exportEqualsChanges(sf, stmt) {
+    const right = moduleExportsAssignment(stmt);
+    const later = sf.statements.slice(sf.statements.indexOf(stmt) + 1).some(isTopLevelRequire);
+    if (!later) return [{ span: { start: stmt.getStart(sf), length: right.getStart(sf) - stmt.getStart(sf) }, newText: 'export = ' }];
+    if (!ts.isIdentifier(right)) return [];
+    return [{ span: { start: sf.end, length: 0 }, newText: `${sf.text.endsWith('\n') ? '' : '\n'}export = ${right.text}\n` }];
+  }
+
+  // Any use of `exports` or `module.exports` left after conversion (the early
+  // assignment kept by exportEqualsChanges aside) means the file is still CommonJS.
+  function hasCommonJsExports(text, allowEarlyAssignment) {
+    const sf = ts.createSourceFile('x.js', text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JSX);
+    let found = false;
+    (function visit(node) {
+      if (found) return;
+      if (allowEarlyAssignment && node.parent === sf && moduleExportsAssignment(node)) return;
+      if (isModuleExports(node) || (ts.isIdentifier(node) && node.text === 'exports' && !ts.isPropertyAccessExpression(node.parent))) found = true;
+      if (ts.isIdentifier(node) && node.text === 'exports' && ts.isPropertyAccessExpression(node.parent) && node.parent.expression === node) found = true;
+      ts.forEachChild(node, visit);
+    })(sf);
+    return found;
   }
 
   const NODE_GLOBALS = /\b(process|__dirname|__filename|Buffer|require|module|exports|global|setImmediate)\b/;
@@ -234,6 +247,22 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
     return changes.length ? applyChanges(text, changes) : text;
   }
 
+  // Which project files each file imports, as the JavaScript program resolved them.
+  function importGraph(program, files) {
+    const graph = {};
+    for (const file of files) {
+      const sf = program.getSourceFile(file);
+      if (!sf) continue;
+      const deps = new Set();
+      for (const spec of sf.imports || []) {
+        const resolved = program.getResolvedModuleFromModuleSpecifier(spec, sf)?.resolvedModule;
+        if (resolved && !resolved.isExternalLibraryImport) deps.add(resolved.resolvedFileName);
+      }
+      graph[file] = Array.from(deps);
+    }
+    return graph;
+  }
+
   function prepare(params) {
     const project = new Project(params.root, [], {});
     project.options = {
@@ -247,6 +276,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
     };
     project.rootFiles = params.files;
     project.program().getTypeChecker(); // binds every file: CommonJS indicators are set by the binder
+    const graph = importGraph(project.program(), params.files);
     const migrate = params.migrate.filter((f) => project.program().getSourceFile(f));
     const result = {};
     const cjs = [];
@@ -268,30 +298,39 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
     for (const file of cjs) {
       const sf = project.program().getSourceFile(file);
       const named = exportObjectAsNamed(sf);
-      const assigned = sf.statements.map(moduleExportsAssignment).find(Boolean);
+      const assigned = sf.statements.find((stmt) => moduleExportsAssignment(stmt));
       let changes = named ? [named] : [];
-      if (!named && assigned && !isRequireCall(assigned)) {
+      if (!named && assigned && !isRequireCall(moduleExportsAssignment(assigned))) {
+        if (hasNamedCommonJsExports(sf)) {
+          result[file] = { skipped: KEPT_COMMONJS };
+          continue;
+        }
         exportEquals.add(file);
-        changes = hasNamedCommonJsExports(sf) ? typedRequire(sf) : typedRequire(sf).filter((c) => c.newText === 'export = ');
+        changes = exportEqualsChanges(sf, assigned);
         result[file].module = 'export =';
       }
       if (changes.length) setText(project, file, applyChanges(sf.text, changes));
     }
     // Pass 2: TypeScript's convertToEsModule, computed against one program.
     const converted = {};
-    for (const file of cjs.filter((f) => !exportEquals.has(f) || !hasNamedCommonJsExports(project.program().getSourceFile(f)))) {
+    for (const file of cjs.filter((f) => !result[f].skipped)) {
       const sf = project.program().getSourceFile(file);
       const fixes = project.service.getCodeFixesAtPosition(file, 0, Math.min(1, sf.end), [COMMONJS_MODULE], FORMAT, PREFERENCES);
       const fix = fixes.find((f) => f.fixName === 'convertToEsModule');
-      converted[file] = fix ? applyChanges(sf.text, editsFor(fix.changes, file)) : sf.text;
+      const kept = exportEquals.has(file) && sf.statements.find((stmt) => moduleExportsAssignment(stmt));
+      const outside = (c) => !kept || c.span.start + c.span.length <= kept.getFullStart() || c.span.start >= kept.getEnd();
+      converted[file] = fix ? applyChanges(sf.text, editsFor(fix.changes, file).filter(outside)) : sf.text;
       result[file].module = result[file].module || (fix ? 'es module' : 'commonjs');
     }
-    for (const file of cjs) result[file].text = converted[file] ?? project.readFile(file);
+    for (const file of cjs.filter((f) => !result[f].skipped)) {
+      if (hasCommonJsExports(converted[file], exportEquals.has(file))) result[file] = { skipped: KEPT_COMMONJS };
+      else result[file].text = converted[file];
+    }
     const jsxFiles = new Set(migrate.filter((f) => f.endsWith('.jsx')));
     for (const file of migrate) {
-      if (result[file].text !== undefined) result[file].text = jsxSpecifiersToJs(file, result[file].text, jsxFiles);
+      if (!result[file].skipped) result[file].text = jsxSpecifiersToJs(file, result[file].text, jsxFiles);
     }
-    return { files: result };
+    return { files: result, graph };
   }
 
   // ------------------------------------------------------------ types (TypeScript program)
@@ -352,6 +391,19 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
     return changes;
   }
 
+  // Some codefixes print a type from another module as `import("/abs/path")`;
+  // a project must not depend on where it was migrated.
+  function relativeImportTypes(sf) {
+    const changes = [];
+    const pattern = /import\("(\/[^"]+)"\)/g;
+    for (let match; (match = pattern.exec(sf.text)); ) {
+      let spec = path.relative(path.dirname(sf.fileName), match[1]);
+      if (!spec.startsWith('.')) spec = `./${spec}`;
+      changes.push({ span: { start: match.index + 8, length: match[1].length }, newText: spec });
+    }
+    return changes;
+  }
+
   const TYPE_STEPS = [
     'annotateWithTypeFromJSDoc',
     optionalFromJsDoc,
@@ -359,6 +411,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
     'fixMissingMember',
     dropPlaceholderMemberTypes,
     'inferFromUsage',
+    'addMissingPropertyDefiniteAssignmentAssertions',
+    relativeImportTypes,
   ];
 
   function types(params) {
@@ -452,8 +506,37 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
     return (text.match(/@ts-expect-error -- TS\d+/g) || []).length;
   }
 
+  const TOO_FEW_ARGUMENTS = [2554, 2555];
+
+  // JavaScript callers may leave trailing arguments out. Where a call in the
+  // program passes fewer arguments than a migrated function declares, the
+  // parameters it leaves out become optional.
+  function optionalForShortCalls(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const writable = new Set(targets);
+    const edits = new Map();
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      for (const diag of project.service.getSemanticDiagnostics(file)) {
+        if (!TOO_FEW_ARGUMENTS.includes(diag.code)) continue;
+        const call = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), (n) => ts.isCallExpression(n) || ts.isNewExpression(n));
+        const declaration = call && checker.getResolvedSignature(call)?.declaration;
+        if (!declaration || !declaration.parameters || !writable.has(declaration.getSourceFile().fileName)) continue;
+        const given = (call.arguments || []).length;
+        for (const param of declaration.parameters.slice(given)) {
+          if (param.questionToken || param.initializer || param.dotDotDotToken || !ts.isIdentifier(param.name)) continue;
+          const target = declaration.getSourceFile().fileName;
+          if (!edits.has(target)) edits.set(target, new Map());
+          edits.get(target).set(param.name.getEnd(), { span: { start: param.name.getEnd(), length: 0 }, newText: '?' });
+        }
+      }
+    }
+    for (const [file, changes] of edits) setText(project, file, applyChanges(project.readFile(file), [...changes.values()]));
+  }
+
   function residual(params) {
     const project = loadProject(params, compilerOptions(params));
+    optionalForShortCalls(project, params.targets);
     const options = project.program().getOptionsDiagnostics().concat(project.program().getGlobalDiagnostics());
     if (options.length) {
       throw new UserError(`the TypeScript configuration has errors: ${ts.flattenDiagnosticMessageText(options[0].messageText, ' ')}`);

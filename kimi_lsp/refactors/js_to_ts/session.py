@@ -134,9 +134,10 @@ class JsToTsSession:
             if self.tsconfig_existed
             else new_tsconfig(self.package, self.facts)
         )
-        graph = await self._import_graph()
+        graph = self._relative_graph(result["graph"])
         renames = {p.old: p.new for p in self.prepared.values()}
-        groups = to_groups(plan_groups(sorted(renames), graph, self.agents), renames)
+        workers = min(self.agents, os.cpu_count() or 1)  # the groups' work is CPU-bound, one sidecar per core
+        groups = to_groups(plan_groups(sorted(renames), graph, workers), renames)
         plan = Plan(NAME, str(self.ws.root), groups, self._verify_command())
         plan.notes += self._notes(renames)
         return plan
@@ -157,15 +158,15 @@ class JsToTsSession:
         command = "tsc --noEmit -p tsconfig.json (zero errors)"
         return f"{command} && {self.request.verify}" if self.request.verify else command
 
-    async def _import_graph(self) -> dict[str, list[str]]:
-        result = await self.ts_request("importGraph", {})
-        graph = {}
-        for file, deps in result["graph"].items():
+    def _relative_graph(self, graph: dict[str, list[str]]) -> dict[str, list[str]]:
+        root = str(self.ws.root) + "/"
+        relative = {}
+        for file, deps in graph.items():
             try:
-                graph[self.ws.relative(file)] = [self.ws.relative(d) for d in deps if d.startswith(str(self.ws.root))]
+                relative[self.ws.relative(file)] = [self.ws.relative(d) for d in deps if d.startswith(root)]
             except WorkspaceError:
                 continue
-        return graph
+        return relative
 
     # ------------------------------------------------------------ workers
 

@@ -1,0 +1,176 @@
+"""kimi-lsp js-to-ts against airbnb's ts-migrate, side by side, on real npm packages.
+
+    python bench/migration/run.py [NAME ...]
+
+For each package: `npm pack NAME@VERSION` (tarballs are cached in
+bench/results/migration, never committed), unpack, install its runtime
+dependencies, and record what a behaviour script prints. Then migrate two
+copies, one with `kimi-lsp run js-to-ts`, one with `ts-migrate init + rename +
+migrate` (bench/migration/node_modules, TypeScript 5.9.3 pinned), and measure
+for each: wall time, `any` types, suppressions, and tsc errors. Finally the
+kimi-lsp result is compiled back to JavaScript with tsc and must print exactly
+what the original printed. Results go to bench/results/migration/results.json
+and a markdown table on stdout (docs/migration.md holds a copy).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+RESULTS = REPO / "bench" / "results" / "migration"
+# Outside any git repository: each package is its own project, as a user would have it.
+WORK = Path(tempfile.gettempdir()) / "kimi-lsp-migration-bench"
+TSC = ["node", str(REPO / "kimi_lsp" / "ts" / "node_modules" / "typescript" / "bin" / "tsc")]
+KIMI_TYPES = str(REPO / "kimi_lsp" / "ts" / "node_modules" / "@types")
+TS_MIGRATE = HERE / "node_modules" / ".bin" / "ts-migrate"
+
+
+@dataclass(frozen=True)
+class Package:
+    name: str
+    version: str
+    kind: str
+    behaviour: str  # script in bench/migration/behaviour, run as `node SCRIPT PACKAGE_DIR`
+
+
+PACKAGES = [
+    Package("semver", "7.6.3", "CommonJS utility library", "semver.js"),
+    Package("commander", "12.1.0", "CommonJS CLI library", "commander.js"),
+    Package("express", "4.21.2", "CommonJS web framework", "express.js"),
+    Package("node-fetch", "3.3.2", "ES module HTTP client", "node-fetch.js"),
+    Package("mocha", "10.8.2", "CommonJS test runner", "mocha.js"),
+]
+
+
+@dataclass
+class Outcome:
+    tool: str
+    seconds: float
+    files: int
+    any: int
+    suppressions: int
+    tsc_errors: int
+    same_behaviour: bool | None = None
+
+
+def run(cmd: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed in {cwd}:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    return proc
+
+
+def fetch(package: Package) -> Path:
+    """The unpacked package with its runtime dependencies installed; reproducible from the pinned version."""
+    tarball = RESULTS / "tarballs" / f"{package.name}-{package.version}.tgz"
+    if not tarball.exists():
+        tarball.parent.mkdir(parents=True, exist_ok=True)
+        proc = run(["npm", "pack", f"{package.name}@{package.version}", "--json", "--pack-destination", str(tarball.parent)], REPO)
+        (tarball.parent / json.loads(proc.stdout)[0]["filename"]).rename(tarball)
+    original = WORK / package.name / "original"
+    if not original.exists():
+        original.parent.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(tarball) as archive:
+            archive.extractall(original.parent, filter="data")
+        (original.parent / "package").rename(original)
+        run(["npm", "install", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--no-package-lock"], original)
+    return original
+
+
+def behaviour(package: Package, root: Path) -> str:
+    proc = run(["node", str(HERE / "behaviour" / package.behaviour), str(root)], root, check=False)
+    return f"exit {proc.returncode}\n{proc.stdout}"
+
+
+def fresh_copy(original: Path, tool: str) -> Path:
+    dest = original.parent / tool
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(original, dest, symlinks=True)
+    return dest
+
+
+def counts(root: Path) -> dict:
+    return json.loads(run(["node", str(HERE / "count.js"), str(root)], HERE).stdout)
+
+
+def tsc_errors(root: Path, config: str = "tsconfig.json") -> int:
+    proc = run([*TSC, "--noEmit", "-p", config, "--typeRoots", KIMI_TYPES], root, check=False)
+    return sum("error TS" in line for line in proc.stdout.splitlines())
+
+
+def with_kimi(package: Package, original: Path, expected: str) -> Outcome:
+    root = fresh_copy(original, "kimi")
+    started = time.monotonic()
+    proc = run([sys.executable, "-m", "kimi_lsp", "run", "js-to-ts", str(root), "--json"], REPO, check=False)
+    seconds = time.monotonic() - started
+    if not proc.stdout.strip():
+        raise RuntimeError(f"kimi-lsp on {package.name} failed: {proc.stderr[-2000:]}")
+    report = json.loads(proc.stdout)
+    if report["status"] != "ok":
+        raise RuntimeError(f"kimi-lsp on {package.name}: {report['message']}")
+    found = counts(root)
+    outcome = Outcome("kimi-lsp", seconds, found["files"], found["any"], found["suppressions"], tsc_errors(root))
+    run([*TSC, "-p", "tsconfig.json", "--noEmit", "false", "--typeRoots", KIMI_TYPES], root, check=False)
+    outcome.same_behaviour = behaviour(package, root) == expected
+    return outcome
+
+
+def with_ts_migrate(package: Package, original: Path) -> Outcome:
+    root = fresh_copy(original, "ts-migrate")
+    started = time.monotonic()
+    # `ts-migrate init` is `npx tsc --init` in the folder; run that tsc directly (npx would go to the network)
+    run(["node", str(HERE / "node_modules" / "typescript" / "bin" / "tsc"), "--init"], root)
+    run([str(TS_MIGRATE), "rename", str(root)], HERE)
+    # exits non-zero when its last plugin, eslint-fix, finds no ESLint config; the migration itself is written
+    run([str(TS_MIGRATE), "migrate", str(root)], HERE, check=False)
+    seconds = time.monotonic() - started
+    found = counts(root)
+    return Outcome("ts-migrate", seconds, found["files"], found["any"], found["suppressions"], tsc_errors(root))
+
+
+def table(results: list[dict]) -> str:
+    lines = [
+        "| package | kind | files | tool | wall s | `any` | suppressions | any + supp. | tsc errors | same behaviour |",
+        "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for entry in results:
+        for outcome in entry["outcomes"]:
+            same = {True: "yes", False: "NO", None: "not run"}[outcome["same_behaviour"]]
+            lines.append(
+                f"| {entry['package']}@{entry['version']} | {entry['kind']} | {outcome['files']} | {outcome['tool']} "
+                f"| {outcome['seconds']:.1f} | {outcome['any']} | {outcome['suppressions']} "
+                f"| {outcome['any'] + outcome['suppressions']} | {outcome['tsc_errors']} | {same} |"
+            )
+    return "\n".join(lines)
+
+
+def main(names: list[str]) -> int:
+    if not TS_MIGRATE.exists():
+        run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], HERE)
+    chosen = [p for p in PACKAGES if not names or p.name in names]
+    results = []
+    for package in chosen:
+        original = fetch(package)
+        expected = behaviour(package, original)
+        kimi = with_kimi(package, original, expected)
+        tsm = with_ts_migrate(package, original)
+        results.append({**asdict(package), "package": package.name, "outcomes": [asdict(kimi), asdict(tsm)]})
+        print(f"{package.name}: kimi-lsp {asdict(kimi)}\n{package.name}: ts-migrate {asdict(tsm)}", file=sys.stderr)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "results.json").write_text(json.dumps(results, indent=2))
+    print(table(results))
+    return 0 if all(r["outcomes"][0]["tsc_errors"] == 0 and r["outcomes"][0]["same_behaviour"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
