@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         from kimi_lsp.server import serve
 
         return serve(args.tcp)
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     try:
         if args.command == "fake-model":
             return fake_model.main(args)
@@ -178,7 +178,9 @@ class ProgressView:
 
 
 async def _run(refactor, request: dict, ws: Workspace, args, err: Console) -> int:
-    refactor.parse(request)
+    validate = getattr(refactor.session(refactor.parse(request), ws, args.agents), "validate", None)
+    if validate:
+        await asyncio.to_thread(validate)
     runs = Runs(ws.root)
     state = RunState(new_run_id(), refactor.name, args.agents)
     view = ProgressView(state, err, args.json)
@@ -222,10 +224,8 @@ def deliver(runs: Runs, started: StartedRun, args, err: Console) -> int:
             report["status"], report["message"] = "failed", str(error)
             report["files_changed"] = []
             report["message"] += f"; the result is kept: `kimi-lsp apply {record.id}` after resolving, or `kimi-lsp discard {record.id}`"
-    elif any(g["status"] not in ("ok", "not run") for g in report["groups"]) and result.status != "cancelled":
+    elif runs.store.run_dir(record.id).exists():  # kept because some groups failed
         report["message"] += f"; `kimi-lsp retry {record.id}` re-runs the failed groups, `kimi-lsp discard {record.id}` drops the run"
-    else:
-        runs.discard(record.id)
     report["dry_run"] = bool(args.dry_run)
     report["delivery"] = runs.store.load(record.id).delivery if runs.store.run_dir(record.id).exists() else "discarded"
     if args.json:

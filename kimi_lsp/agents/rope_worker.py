@@ -8,10 +8,15 @@ here touches the user's tree.
 from __future__ import annotations
 
 import ast
+import io
 import re
 import shutil
 import tempfile
+import tokenize
 from pathlib import Path
+
+from kimi_lsp.swarm.changeset import Changeset, TextEdit, content_hash, edits_between
+from kimi_lsp.swarm.textpos import line_starts, offset_at
 
 
 class RopeJobError(Exception):
@@ -21,16 +26,19 @@ class RopeJobError(Exception):
 def offset_of_name(source: str, name: str) -> int:
     """Offset of the top-level def, class or assignment called `name`."""
     tree = ast.parse(source)
-    lines = source.splitlines(keepends=True)
-    line_offsets = [0]
-    for line in lines:
-        line_offsets.append(line_offsets[-1] + len(line))
+    starts = line_starts(source)
+
+    def offset(lineno: int, col_offset: int) -> int:
+        # ast counts lines at "\n" only (str.splitlines also splits at form
+        # feeds and more) and columns in UTF-8 bytes.
+        line = source[starts[lineno - 1] :].partition("\n")[0]
+        return starts[lineno - 1] + len(line.encode("utf-8")[:col_offset].decode("utf-8", "ignore"))
+
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
-            line = lines[node.lineno - 1]
-            match = re.compile(rf"\b(def|class)\s+({re.escape(name)})\b").search(line, node.col_offset)
+            match = re.compile(rf"\b(def|class)\s+({re.escape(name)})\b").search(source, offset(node.lineno, node.col_offset))
             if match:
-                return line_offsets[node.lineno - 1] + match.start(2)
+                return match.start(2)
         targets = []
         if isinstance(node, ast.Assign):
             targets = node.targets
@@ -39,7 +47,7 @@ def offset_of_name(source: str, name: str) -> int:
         for target in targets:
             for sub in ast.walk(target):
                 if isinstance(sub, ast.Name) and sub.id == name:
-                    return line_offsets[sub.lineno - 1] + sub.col_offset
+                    return offset(sub.lineno, sub.col_offset)
     raise RopeJobError(f"no top-level def, class or assignment named '{name}'")
 
 
@@ -62,8 +70,8 @@ def run_job(snapshot: str, job: dict) -> dict[str, str | None]:
                 offset = job.get("offset")
                 if offset is None:
                     offset = offset_of_name(source, job["name"])
-                changes = Rename(project, resource, offset).get_changes(job["new"], docs=job.get("docs", False))
-                project.do(changes)
+                rename = Rename(project, resource, offset)
+                project.do(_rename_changes(rename, job["new"], job.get("comments", False), job.get("strings", False)))
             else:
                 _move_module(project, job["old"], job["new"], MoveModule, Rename)
         except RopeError as err:
@@ -76,6 +84,51 @@ def run_job(snapshot: str, job: dict) -> dict[str, str | None]:
     changed: dict[str, str | None] = {p: None for p in before if p not in after}
     changed |= {p: t for p, t in after.items() if before.get(p) != t}
     return changed
+
+
+def _rename_changes(rename, new: str, comments: bool, strings: bool):
+    """Rope renames in comments and strings only together (`docs`); keep just the kind asked for."""
+    from rope.base.change import ChangeContents
+
+    changes = rename.get_changes(new, docs=comments or strings)
+    if comments == strings:
+        return changes
+    code_only = {
+        c.resource.path: c.new_contents for c in rename.get_changes(new, docs=False).changes if isinstance(c, ChangeContents)
+    }
+    for change in changes.changes:
+        if isinstance(change, ChangeContents):
+            old = change.resource.read()
+            code = code_only.get(change.resource.path, old)
+            change.new_contents = _keep_docs(old, code, change.new_contents, comments)
+    return changes
+
+
+def _keep_docs(old: str, code: str, everything: str, comments: bool) -> str:
+    """The code renames plus only the comment (or only the string) renames of `everything`."""
+    code_edits = edits_between(old, code)
+    comment_spans = _comment_spans(old)
+    starts = line_starts(old)
+
+    def in_comment(e: TextEdit) -> bool:
+        offset = offset_at(old, *e.start, starts)
+        return any(start <= offset < end for start, end in comment_spans)
+
+    kept = code_edits + [e for e in edits_between(old, everything) if e not in code_edits and in_comment(e) == comments]
+    changeset = Changeset()  # only to check the edits do not overlap, and to apply them
+    if changeset.add_edits("file", content_hash(old), kept):
+        raise RopeJobError("rope renamed comments and strings in a way kimi-lsp cannot separate; use both flags")
+    return changeset.new_text("file", old)
+
+
+def _comment_spans(source: str) -> list[tuple[int, int]]:
+    """Code-point ranges of the `#` comments in source."""
+    starts = line_starts(source)
+    return [
+        (starts[token.start[0] - 1] + token.start[1], starts[token.end[0] - 1] + token.end[1])
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT
+    ]
 
 
 def _move_module(project, old: str, new: str, MoveModule, Rename) -> None:

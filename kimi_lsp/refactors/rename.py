@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import keyword
 import os
 import re
 import shutil
@@ -29,11 +30,17 @@ from kimi_lsp.swarm.scheduler import GroupError, GroupResult, TransientError
 from kimi_lsp.swarm.textpos import line_starts, offset_at
 from kimi_lsp.swarm.verify import JS_TS_SUFFIXES, Verification, project_config, verify_python, verify_tsc
 from kimi_lsp.swarm.workspace import Workspace, WorkspaceError
-from kimi_lsp.ts.client import ProjectSpec, SidecarError, SidecarPool, tsc_command
+from kimi_lsp.ts.client import ProjectSpec, SidecarError, SidecarPool, native_tsc_command, tsc_command
 
 NAME = "rename"
+RENAMES_PER_SIDECAR = 200
 PY_SUFFIXES = (".py",)
 IDENTIFIER = re.compile(r"[A-Za-z_$\u00a0-\uffff][\w$\u00a0-\uffff]*")
+JS_RESERVED = frozenset(
+    "break case catch class const continue debugger default delete do else enum export extends false finally for "
+    "function if import in instanceof new null return super switch this throw true try typeof var void while with "
+    "yield let static implements interface package private protected public await".split()
+)
 TARGET = re.compile(r"^(?P<file>.+?)(?::(?P<line>\d+):(?P<col>\d+)|#(?P<name>[^=#]+))$")
 
 
@@ -68,7 +75,7 @@ def parse_target(target: str, new: str) -> RenameTarget:
     match = TARGET.match(target.strip())
     if not match:
         raise RequestError(f"rename target {target!r} must be FILE:LINE:COL or FILE#NAME")
-    if not IDENTIFIER.fullmatch(new):
+    if not IDENTIFIER.fullmatch(new) or _reserved(match["file"], new):
         raise RequestError(f"new name {new!r} for {target} is not a valid identifier")
     if match["name"]:
         return RenameTarget(match["file"], new, name=match["name"].strip())
@@ -76,6 +83,13 @@ def parse_target(target: str, new: str) -> RenameTarget:
     if line < 1 or col < 1:
         raise RequestError(f"{target}: LINE and COL are 1-based")
     return RenameTarget(match["file"], new, line=line, col=col)
+
+
+def _reserved(file: str, name: str) -> bool:
+    """A keyword can never be a symbol's name, and renaming to one would break the code."""
+    if file.endswith(PY_SUFFIXES):
+        return keyword.iskeyword(name) or not name.isidentifier()
+    return name in JS_RESERVED
 
 
 def parse_assignment(text: str, what: str) -> tuple[str, str]:
@@ -183,19 +197,34 @@ class RenameSession:
         self.ws.read(rel)
 
     def _old_name(self, target: RenameTarget) -> str:
-        if target.name:
-            return target.name
         text = self.ws.read(target.file)
+        if target.name:
+            if not re.search(rf"(?<![\w$]){re.escape(target.name)}(?![\w$])", text):
+                raise RequestError(f"{target.label}: there is no '{target.name}' in {target.file}")
+            return target.name
         starts = line_starts(text)
         if target.line > len(starts):
             raise RequestError(f"{target.label}: the file has only {len(starts)} lines")
-        offset = offset_at(text, target.line - 1, target.col - 1, starts)
+        offset = self._offset(target, text)
         for match in IDENTIFIER.finditer(text, starts[target.line - 1]):
-            if match.start() <= offset < match.end():
+            if match.start() <= offset < match.end() and not _reserved(target.file, match.group()):
                 return match.group()
             if match.start() > offset:
                 break
         raise RequestError(f"{target.label}: there is no identifier at line {target.line}, column {target.col}")
+
+    @staticmethod
+    def _offset(target: RenameTarget, text: str) -> int:
+        """Where a FILE:LINE:COL target points, counting COL the way that language's tools do.
+
+        Python tools count code points; tsc and LSP count UTF-16 units. The
+        language server builds targets the same way.
+        """
+        starts = line_starts(text)
+        if not target.file.endswith(PY_SUFFIXES):
+            return offset_at(text, target.line - 1, target.col - 1, starts)
+        line_end = starts[target.line] - 1 if target.line < len(starts) else len(text)
+        return min(starts[target.line - 1] + target.col - 1, line_end)
 
     def validate(self) -> None:
         """Cheap checks (paths, positions) so editors get errors before a run starts."""
@@ -268,7 +297,10 @@ class RenameSession:
         if self.pool is None:
             files = [self.ws.absolute(f) for f in self.ws.source_files(JS_TS_SUFFIXES)]
             overlays = {self.ws.absolute(p): t for p, t in self.ws.overlays.items()}
-            size = min(self.agents, os.cpu_count() or 1)
+            # A sidecar costs a whole program load (seconds); one rename costs
+            # milliseconds. Another sidecar pays off only for many renames.
+            tasks = len(self.request.renames) + len(self.request.moves)
+            size = min(self.agents, os.cpu_count() or 1, 1 + tasks // RENAMES_PER_SIDECAR)
             self.pool = SidecarPool(ProjectSpec(str(self.ws.root), files, overlays), size)
         return self.pool
 
@@ -289,9 +321,7 @@ class RenameSession:
                 changes = await self._rope_rename(item)
             else:
                 changes = await self._ts_rename(item)
-            conflicts = result.changeset.merge(changes)
-            if conflicts:
-                raise GroupError("; ".join(f"{c.path}: {c.message}" for c in conflicts))
+            result.conflicts += result.changeset.merge(changes)
         return result
 
     def _edits_to_changeset(self, edits: list[dict]) -> Changeset:
@@ -322,7 +352,7 @@ class RenameSession:
             params["name"] = target.name
         else:
             text = self.ws.read(target.file)
-            offset = offset_at(text, target.line - 1, target.col - 1)
+            offset = self._offset(target, text)
             line_start = line_starts(text)[target.line - 1]
             params["line"] = target.line - 1
             params["character"] = len(text[line_start:offset].encode("utf-16-le")) // 2
@@ -387,8 +417,7 @@ class RenameSession:
         if target.name:
             job["name"] = target.name
         else:
-            text = self.ws.read(target.file)
-            job["offset"] = offset_at(text, target.line - 1, 0) + target.col - 1
+            job["offset"] = self._offset(target, self.ws.read(target.file))
         return await self._rope_job(job)
 
     async def _rope_move(self, move: FileMove) -> Changeset:
@@ -402,7 +431,9 @@ class RenameSession:
         touched = set(changeset.changes) | {m.old for m in changeset.moves}
         if any(p.endswith(JS_TS_SUFFIXES) for p in touched):
             if config:
-                checks.append(await verify_tsc(self.ws, changeset, tsc_command(self.ws.root), config))
+                checks.append(
+                    await verify_tsc(self.ws, changeset, tsc_command(self.ws.root), config, native_tsc_command(self.ws.root))
+                )
             else:
                 checks.append(await self._verify_syntax(changeset))
         if any(p.endswith(PY_SUFFIXES) for p in touched):

@@ -10,12 +10,16 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kimi_lsp.errors import UserError
-from kimi_lsp.swarm.textpos import line_starts, offset_at
+from kimi_lsp.swarm.textpos import line_starts, offset_at, position_at
+
+WORD = re.compile(r"\w+|\s+|.", re.DOTALL)
+LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")  # lines as LSP positions count them; str.splitlines also splits at \f and more
 
 
 def content_hash(text: str) -> str:
@@ -150,11 +154,9 @@ class Changeset:
             dest = self.destination(path)
             if dest != path:
                 chunks.append(f"rename from {path}\nrename to {dest}\n")
-            chunks += difflib.unified_diff(
-                old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{dest}"
-            )
+            chunks += difflib.unified_diff(LINE.findall(old), LINE.findall(new), f"a/{path}", f"b/{dest}")
         for path, text in sorted(self.creates.items()):
-            chunks += difflib.unified_diff([], text.splitlines(keepends=True), "/dev/null", f"b/{path}")
+            chunks += difflib.unified_diff([], LINE.findall(text), "/dev/null", f"b/{path}")
         return "".join(c if c.endswith("\n") else c + "\n" for c in chunks)
 
     def write(self, root: Path) -> list[str]:
@@ -228,12 +230,37 @@ def _atomic_write(target: Path, data: bytes, mode_from: Path) -> None:
 
 
 def edits_between(old: str, new: str) -> list[TextEdit]:
-    """Minimal line-level edits that turn old into new, for tools that return whole files."""
-    old_lines = old.splitlines(keepends=True)
-    new_lines = new.splitlines(keepends=True)
+    """Minimal edits that turn old into new, for tools that return whole files.
+
+    Changed lines are narrowed to the changed words, so two renames that touch
+    different names on the same line merge instead of conflicting.
+    """
+    old_lines, new_lines = LINE.findall(old), LINE.findall(new)
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    edits = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "replace":
+            edits += _word_edits("".join(old_lines[i1:i2]), "".join(new_lines[j1:j2]), i1)
+        elif tag != "equal":
+            edits.append(TextEdit((i1, 0), (i2, 0), "".join(new_lines[j1:j2])))
+    return edits
+
+
+def _word_edits(old: str, new: str, first_line: int) -> list[TextEdit]:
+    """Edits between two blocks of whole lines, word by word; positions count from first_line."""
+    old_words, new_words = WORD.findall(old), WORD.findall(new)
+    offsets = [0]
+    for word in old_words:
+        offsets.append(offsets[-1] + len(word))
+    starts = line_starts(old)
+
+    def position(offset: int) -> tuple[int, int]:
+        line, character = position_at(old, offset, starts)
+        return first_line + line, character
+
+    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
     return [
-        TextEdit((i1, 0), (i2, 0), "".join(new_lines[j1:j2]))
+        TextEdit(position(offsets[i1]), position(offsets[i2]), "".join(new_words[j1:j2]))
         for tag, i1, i2, j1, j2 in matcher.get_opcodes()
         if tag != "equal"
     ]

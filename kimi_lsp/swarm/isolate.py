@@ -60,7 +60,7 @@ def state_dir(root: Path) -> Path:
 def create_snapshot(ws: Workspace, run_id: str, run_dir: Path) -> tuple[Snapshot, Workspace]:
     """Make the run's isolated copy; returns it and a Workspace rooted in it."""
     repo = _repo(ws.root)
-    if repo is not None:
+    if repo is not None and _tracked(repo, ws.root):
         snapshot = _worktree(repo, ws, run_id, run_dir / "tree")
     else:
         dest = run_dir / "copy"
@@ -68,6 +68,12 @@ def create_snapshot(ws: Workspace, run_id: str, run_dir: Path) -> tuple[Snapshot
         materialize(ws, None, dest)
         snapshot = Snapshot("copy", str(dest), str(dest))
     return snapshot, Workspace(Path(snapshot.path))
+
+
+def _tracked(repo: git.Repo, root: Path) -> bool:
+    """Whether HEAD has the workspace folder; an ignored or new folder gets a plain copy."""
+    rel = root.relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
+    return rel == "." or bool(repo.git.ls_tree("HEAD", "--", rel).strip())
 
 
 def _worktree(repo: git.Repo, ws: Workspace, run_id: str, dest: Path) -> Snapshot:

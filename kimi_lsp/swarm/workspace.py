@@ -7,8 +7,9 @@ inside the workspace root, symlinks included.
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ class Workspace:
     root: Path
     overlays: dict[str, str] = field(default_factory=dict)  # relative path -> unsaved text
     _files: list[str] | None = None
+    _texts: dict[str, tuple[tuple[int, int], str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root).resolve()
@@ -54,14 +56,27 @@ class Workspace:
         return relative in self.overlays or (self.root / relative).is_file()
 
     def read(self, relative: str) -> str:
-        """Text of a file, unsaved buffer first; refuses binary, huge and non-UTF-8 files."""
+        """Text of a file, unsaved buffer first; refuses binary, huge and non-UTF-8 files.
+
+        Planning reads the same files many times, so texts are cached for as
+        long as the file's size and modification time stay the same.
+        """
         if relative in self.overlays:
             return self.overlays[relative]
         path = self.root / relative
         try:
-            size = path.stat().st_size
+            stat = path.stat()
         except OSError:
             raise WorkspaceError(f"{relative} does not exist") from None
+        key = (stat.st_mtime_ns, stat.st_size)
+        cached = self._texts.get(relative)
+        if cached and cached[0] == key:
+            return cached[1]
+        text = self._read_text(relative, path, stat.st_size)
+        self._texts[relative] = (key, text)
+        return text
+
+    def _read_text(self, relative: str, path: Path, size: int) -> str:
         if size > MAX_FILE_BYTES:
             raise WorkspaceError(f"{relative} is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB")
         data = path.read_bytes()
@@ -105,7 +120,11 @@ def _git_files(root: Path) -> list[str] | None:
     if proc.returncode != 0:
         return None
     names = [n for n in proc.stdout.decode("utf-8", "replace").split("\0") if n]
-    return [n for n in names if (root / n).is_file() and not (set(Path(n).parts) & ALWAYS_SKIPPED_DIRS)]
+    return [
+        n
+        for n in names
+        if (root / n).is_file() and not (root / n).is_symlink() and not (set(Path(n).parts) & ALWAYS_SKIPPED_DIRS)
+    ]
 
 
 def _walk_files(root: Path) -> list[str]:
@@ -125,16 +144,16 @@ def _walk_files(root: Path) -> list[str]:
 
 
 def _ignore_rules(root: Path, directory: Path) -> list[tuple[Path, str]]:
+    """Rules from root down to directory, so deeper and later rules win, as in git."""
     rules = []
-    for folder in [directory, *directory.parents]:
+    folders = [directory, *directory.parents]
+    for folder in reversed(folders[: folders.index(root) + 1]):
         ignore = folder / ".gitignore"
         if ignore.is_file():
             for line in ignore.read_text(errors="replace").splitlines():
                 line = line.strip()
                 if line and not line.startswith("#"):
-                    rules.append((folder.relative_to(root) if folder != root else Path(), line))
-        if folder == root:
-            break
+                    rules.append((folder.relative_to(root), line))
     return rules
 
 
@@ -142,7 +161,7 @@ def _ignored(rules: list[tuple[Path, str]], rel: Path, is_dir: bool) -> bool:
     ignored = False
     for base, pattern in rules:
         negate = pattern.startswith("!")
-        pattern = pattern.lstrip("!")
+        pattern = pattern.removeprefix("!")
         if pattern.endswith("/"):
             if not is_dir:
                 continue
@@ -151,8 +170,36 @@ def _ignored(rules: list[tuple[Path, str]], rel: Path, is_dir: bool) -> bool:
             local = rel.relative_to(base).as_posix()
         except ValueError:
             continue
-        anchored = "/" in pattern.strip("/")
-        candidates = [local] if anchored else [local, rel.name]
-        if any(fnmatch.fnmatch(c, pattern.lstrip("/")) for c in candidates):
+        # A slash at the start or in the middle anchors a pattern to its .gitignore's folder.
+        subject = local if "/" in pattern else rel.name
+        if _glob(pattern.lstrip("/")).fullmatch(subject):
             ignored = not negate
     return ignored
+
+
+@functools.lru_cache(maxsize=None)
+def _glob(pattern: str) -> re.Pattern:
+    """A gitignore glob as a regex: `*`, `?` and `[...]` stop at `/`; `**` crosses folders."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[" and "]" in pattern[i + 2 :]:
+            end = pattern.index("]", i + 2)
+            body = pattern[i + 1 : end]
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out))
