@@ -8,7 +8,7 @@ DEMO := build/demo
 DEMO_ARGS := --rename src/money.js:3:10=formatAmount --rename 'src/api.js\#getUser=fetchUser' \
 	--move src/util.js=src/lib/format.js --map renames.json
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test test-python test-vscode e2e-vscode bench clean
 
 setup: $(VENV)/.installed kimi_lsp/ts/node_modules/.installed
 
@@ -31,8 +31,23 @@ demo: setup
 	cd $(DEMO) && node index.js > ../demo-after.txt
 	diff build/demo-before.txt build/demo-after.txt && echo "examples/shop still prints the same output after the rename (see $(DEMO))"
 
-test: setup
+# The whole suite: Python (engine, CLI, language server over stdio, Neovim)
+# and the VS Code extension's unit tests and packaging.
+test: test-python test-vscode
+
+test-python: setup
 	$(BIN)/python -m pytest
 
+test-vscode:
+	bash editors/vscode/scripts/ci.sh
+
+# The extension in a real VS Code (code-server in headless Chromium); CI runs it too.
+e2e-vscode: setup
+	bash editors/vscode/e2e/run.sh
+
+# The benchmark suite; regenerates the tables in docs/performance.md.
+bench: setup
+	$(BIN)/python -m bench
+
 clean:
-	rm -rf $(VENV) build kimi_lsp/ts/node_modules
+	rm -rf $(VENV) build kimi_lsp/ts/node_modules bench/node_modules editors/vscode/node_modules
