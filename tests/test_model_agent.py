@@ -110,7 +110,7 @@ async def test_rate_limit_is_retried_after_retry_after_and_lowers_concurrency(fa
     client = model.client()
     counters = Counters("g1", 1)
     await run_agent(client, SPEC, AgentFiles(ws, ["src/a.js"]), passing_check, counters, lambda e: None)
-    assert (counters.requests, counters.retries) == (3, 1)
+    assert (counters.stats.requests, counters.stats.retries) == (3, 1)
     assert client.limiter.rejections == 1
     assert client.limiter.limit < 4
 

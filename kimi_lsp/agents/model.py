@@ -18,7 +18,7 @@ import json
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
@@ -78,23 +78,15 @@ class Reply:
         }
 
 
-@dataclass
 class Counters:
-    """One agent's counters; published as AgentStats events."""
+    """One agent's counters; `stats` is always the latest AgentStats event to publish."""
 
-    group_id: str
-    agent: int
-    steps: int = 0
-    tool_calls: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    requests: int = 0
-    retries: int = 0
+    def __init__(self, group_id: str, agent: int):
+        self.stats = AgentStats(group_id, agent)
 
-    def event(self) -> AgentStats:
-        return AgentStats(
-            self.group_id, self.agent, self.steps, self.tool_calls, self.tokens_in, self.tokens_out, self.requests, self.retries
-        )
+    def add(self, **increments: int) -> AgentStats:
+        self.stats = replace(self.stats, **{name: getattr(self.stats, name) + n for name, n in increments.items()})
+        return self.stats
 
 
 @dataclass
@@ -127,14 +119,14 @@ class ModelClient:
         """One answer, retried through transient failures; a spent budget or a refusal is a GroupError."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             self.budget.take()
-            counters.requests += 1
+            counters.add(requests=1)
             retry_after = None
             try:
                 async with self.limiter.slot():
-                    reply = await self._request(self.clients[counters.agent % len(self.clients)], model, messages, tools)
+                    reply = await self._request(self.clients[counters.stats.agent % len(self.clients)], model, messages, tools)
                 self.limiter.succeeded()
                 if self.recorder:
-                    self.recorder.record(counters.group_id, model, messages, reply.recorded())
+                    self.recorder.record(counters.stats.group_id, model, messages, reply.recorded())
                 return reply
             except openai.RateLimitError as err:
                 retry_after = parse_retry_after(err.response.headers)
@@ -149,12 +141,12 @@ class ModelClient:
             except (openai.APIConnectionError, TruncatedStream) as err:
                 problem = f"connection problem: {err}"
             if self.recorder:
-                self.recorder.record(counters.group_id, model, messages, error=problem)
+                self.recorder.record(counters.stats.group_id, model, messages, error=problem)
             if attempt == MAX_ATTEMPTS:
                 raise GroupError(f"the model failed {MAX_ATTEMPTS} times; last: {problem}")
-            counters.retries += 1
+            counters.add(retries=1)
             delay = backoff_delay(attempt, retry_after)
-            log.info("%s: %s; retrying in %.2fs", counters.group_id, problem, delay)
+            log.info("%s: %s; retrying in %.2fs", counters.stats.group_id, problem, delay)
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")
 
@@ -246,26 +238,23 @@ async def _loop(client: ModelClient, spec: str, files: AgentFiles, checker: Chec
     toolbox = ToolBox(files, checker)
     tools = openai_tools()
     started = time.monotonic()
-    while counters.steps < settings.max_steps:
+    while counters.stats.steps < settings.max_steps:
         reply = await client.complete(settings.model, messages, tools, counters)
-        counters.steps += 1
-        counters.tokens_in += reply.tokens_in
-        counters.tokens_out += reply.tokens_out
+        stats = counters.add(steps=1, tokens_in=reply.tokens_in, tokens_out=reply.tokens_out, tool_calls=len(reply.tool_calls))
         messages.append(reply.message())
         if reply.tool_calls:
             results = await asyncio.gather(*(toolbox.call(c["name"], c["arguments"]) for c in reply.tool_calls))
-            counters.tool_calls += len(reply.tool_calls)
             messages += [{"role": "tool", "tool_call_id": c["id"], "content": r} for c, r in zip(reply.tool_calls, results)]
         else:
             toolbox.finished = reply.content.strip() or "done"
-        sink(counters.event())
-        if counters.tokens_in + counters.tokens_out > settings.max_tokens:
+        sink(stats)
+        if stats.tokens_in + stats.tokens_out > settings.max_tokens:
             raise GroupError(f"the agent used its token budget ({settings.max_tokens} tokens) without finishing")
         if toolbox.finished is None:
             continue
         report = await checker(files.changeset())
         if report.passed:
-            log.debug("%s finished in %.1fs: %s", counters.group_id, time.monotonic() - started, toolbox.finished)
+            log.debug("%s finished in %.1fs: %s", stats.group_id, time.monotonic() - started, toolbox.finished)
             return AgentRun(toolbox.finished, files, counters)
         toolbox.finished = None
         messages.append(

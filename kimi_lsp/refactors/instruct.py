@@ -264,7 +264,7 @@ class InstructSession:
             self.notes.append(f"planner unavailable ({err}); grouped by folder")
             return None
         finally:
-            self.sink(counters.event())
+            self.sink(counters.stats)
         grouping = _parse_grouping(reply.content, set(files), per_group)
         if grouping is None:
             self.notes.append("the planner's answer was not a usable grouping; grouped by folder")
