@@ -16,6 +16,7 @@ import logging
 import time
 from collections import deque
 
+from kimi_lsp.agents.model import Reply
 from kimi_lsp.fake_model.script import Answer, Script
 
 log = logging.getLogger(__name__)
@@ -175,23 +176,13 @@ def _usage(messages: list[dict], answer: Answer) -> dict:
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
-def _message(answer: Answer) -> dict:
-    message: dict = {"role": "assistant", "content": answer.content or None}
-    if answer.tool_calls:
-        message["tool_calls"] = [
-            {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
-            for c in answer.tool_calls
-        ]
-    return message
-
-
 def _completion(completion_id: str, model: str, answer: Answer, usage: dict) -> dict:
     return {
         "id": completion_id,
         "object": "chat.completion",
         "created": int(time.time()),
         "model": model,
-        "choices": [{"index": 0, "message": _message(answer), "finish_reason": answer.finish_reason}],
+        "choices": [{"index": 0, "message": Reply(answer.content, answer.tool_calls, 0, 0).message(), "finish_reason": answer.finish_reason}],
         "usage": usage,
     }
 
