@@ -125,6 +125,12 @@ async def test_transient_failures_are_retried(fake, ws, fault):
     assert events[-1].retries == 1
 
 
+async def test_agent_wall_timeout_covers_retries(fake, ws):
+    model = await fake(conversation({**EDIT, "faults": [{"kind": "hang", "seconds": 30}] * 3}, FINISH))
+    with pytest.raises(GroupError, match="ran out of time"):
+        await run(model, ws, request_timeout=5, agent_timeout=0.5)
+
+
 async def test_malformed_tool_arguments_come_back_as_a_tool_error(fake, ws):
     malformed = {"tool_calls": [{"name": "edit_file", "arguments": '{"path": "src/a.js", "old": '}]}
     model = await fake(conversation(malformed, EDIT, FINISH))
