@@ -93,11 +93,13 @@ async def test_planner_groups_are_used_when_well_formed(tmp_path):
     write_project(tmp_path, "abc")
     answer = json.dumps({"groups": [{"title": "first two", "files": ["a.py", "b.py"]}, {"title": "last", "files": ["c.py"]}]})
     server = await fake_server({"match": "PLAN", "turns": [{"content": f"```json\n{answer}\n```"}]}, REPLACE)
+    settings = {"baseUrl": server.base_url(), "plannerModel": "kimi-planner", "model": "kimi-worker"}
     try:
-        result, _ = await run_instruct(tmp_path, server)
+        result, _ = await run_instruct(tmp_path, server, settings=settings)
     finally:
         await server.close()
     assert [(g.title, g.modify) for g in result.plan.groups] == [("first two", ["a.py", "b.py"]), ("last", ["c.py"])]
+    assert [r["model"] for r in server.requests] == ["kimi-planner"] + ["kimi-worker"] * 4
 
 
 @pytest.mark.parametrize(
