@@ -3,14 +3,13 @@ a clear error and stays up."""
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from bench.lsp_client import StdioClient
 
 COMMANDS = [
     "kimi.swarm.start",
@@ -25,56 +24,11 @@ COMMANDS = [
 INVALID_PARAMS = -32602
 
 
-class StdioClient:
-    """The smallest honest LSP client: Content-Length framing over the server's stdio."""
-
-    def __init__(self, root: Path):
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kimi_lsp", "serve"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        self.next_id = 0
-        self.request("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {}})
-        self.notify("initialized", {})
-
-    def send(self, message: dict) -> None:
-        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        self.proc.stdin.flush()
-
-    def read(self) -> dict:
-        length = 0
-        while (line := self.proc.stdout.readline().strip()) != b"":
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        return json.loads(self.proc.stdout.read(length))
-
-    def notify(self, method: str, params) -> None:
-        self.send({"method": method, "params": params})
-
-    def request(self, method: str, params) -> dict:
-        self.next_id += 1
-        self.send({"id": self.next_id, "method": method, "params": params})
-        while True:
-            message = self.read()
-            if "method" in message and "id" in message:  # a request from the server
-                self.send({"id": message["id"], "result": None})
-            elif message.get("id") == self.next_id:
-                return message
-
-    def close(self) -> None:
-        self.request("shutdown", None)
-        self.notify("exit", None)
-        self.proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     root = tmp_path_factory.mktemp("fuzz")
     (root / "a.js").write_text("export const value = 1;\n")
-    client = StdioClient(root)
+    client = StdioClient([sys.executable, "-m", "kimi_lsp", "serve"], root)
     yield client
     client.close()
 

@@ -98,8 +98,18 @@ async def run_tsc(tsc: list[str], cwd: Path, config: str) -> list[str]:
     return [line for line in out.decode("utf-8", "replace").splitlines() if TSC_ERROR.search(line)]
 
 
-async def verify_tsc(ws: Workspace, changeset: Changeset, tsc: list[str], config: str) -> Verification:
-    """Type-check before and after, concurrently, on snapshots."""
+CONFIG_ERROR = re.compile(r"error TS5\d{3}:")
+
+
+async def verify_tsc(
+    ws: Workspace, changeset: Changeset, tsc: list[str], config: str, fast_tsc: list[str] | None = None
+) -> Verification:
+    """Type-check before and after, on snapshots.
+
+    `fast_tsc` (typescript@7's native tsc) is tried first; if it rejects the
+    project's configuration (options TypeScript 7 removed), both checks run
+    with `tsc` instead, so before and after are always judged alike.
+    """
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kimi-before-") as before_dir, tempfile.TemporaryDirectory(
         prefix="kimi-after-"
@@ -108,13 +118,20 @@ async def verify_tsc(ws: Workspace, changeset: Changeset, tsc: list[str], config
         if ws.overlays:
             await asyncio.to_thread(materialize, ws, None, Path(before_dir))
             before_root = Path(before_dir)
-        await asyncio.to_thread(materialize, ws, changeset, Path(after_dir))
-        before, after = await asyncio.gather(
-            run_tsc(tsc, before_root, config), run_tsc(tsc, Path(after_dir), config)
-        )
+        materialized = asyncio.create_task(asyncio.to_thread(materialize, ws, changeset, Path(after_dir)))
+        before = await run_tsc(fast_tsc, before_root, config) if fast_tsc else None
+        if before is None or any(CONFIG_ERROR.search(line) for line in before):
+            fast_tsc, before = None, None
+        checker = fast_tsc or tsc
+        await materialized
+        if before is None:
+            before, after = await asyncio.gather(run_tsc(checker, before_root, config), run_tsc(checker, Path(after_dir), config))
+        else:
+            after = await run_tsc(checker, Path(after_dir), config)
     known = set(before)
+    name = "tsc (typescript@7)" if fast_tsc else "tsc"
     return Verification(
-        f"tsc --noEmit -p {config}",
+        f"{name} --noEmit -p {config}",
         len(before),
         len(after),
         time.monotonic() - started,

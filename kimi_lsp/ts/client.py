@@ -99,6 +99,14 @@ def tsc_command(root: Path) -> list[str]:
     return [node_binary(), str(find_typescript(root) / "bin" / "tsc")]
 
 
+def native_tsc_command(root: Path) -> list[str] | None:
+    """typescript@7's native tsc (about 3.5x faster), unless the project brings its own tsc."""
+    native = HERE / "node_modules" / "tsgo" / "bin" / "tsc"
+    if (Path(root) / "node_modules" / ".bin" / "tsc").exists() or not native.exists():
+        return None
+    return [node_binary(), str(native)]
+
+
 class Sidecar:
     """One Node process with one project loaded; answers one request at a time."""
 

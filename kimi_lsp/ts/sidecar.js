@@ -98,10 +98,41 @@ class Project {
   }
 }
 
+// Lines break at "\n" only, as in kimi-lsp's changesets and in editors.
+// TypeScript's own line map also breaks at "\r", U+2028 and U+2029, so its
+// line numbers drift after any of those (say, U+2028 in a string literal).
+const lineStartsCache = new WeakMap();
+
+function lineStarts(sf) {
+  if (!lineStartsCache.has(sf)) {
+    const starts = [0];
+    for (let i = sf.text.indexOf('\n'); i !== -1; i = sf.text.indexOf('\n', i + 1)) starts.push(i + 1);
+    lineStartsCache.set(sf, starts);
+  }
+  return lineStartsCache.get(sf);
+}
+
+function lspPosition(sf, offset) {
+  const starts = lineStarts(sf);
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (starts[mid] <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return [low, offset - starts[low]];
+}
+
+function offsetAt(sf, line, character) {
+  const starts = lineStarts(sf);
+  if (line >= starts.length) return sf.text.length;
+  const end = line + 1 < starts.length ? starts[line + 1] - 1 : sf.text.length;
+  return Math.min(starts[line] + character, end);
+}
+
 function toRange(sf, start, end) {
-  const a = sf.getLineAndCharacterOfPosition(start);
-  const b = sf.getLineAndCharacterOfPosition(end);
-  return { start: [a.line, a.character], end: [b.line, b.character] };
+  return { start: lspPosition(sf, start), end: lspPosition(sf, end) };
 }
 
 function edit(sf, start, end, newText) {
@@ -185,7 +216,7 @@ function rename(project, params) {
   const pos =
     params.name !== undefined
       ? topLevelNamePosition(sf, params.name)
-      : ts.getPositionOfLineAndCharacter(sf, params.line, params.character);
+      : offsetAt(sf, params.line, params.character);
   const node = identifierAt(sf, pos);
   const info = project.service.getRenameInfo(file, pos, RENAME_PREFERENCES);
   if (!info.canRename) throw new UserError(`cannot rename at ${path.relative(project.root, file)}: ${info.localizedErrorMessage}`);
@@ -193,6 +224,13 @@ function rename(project, params) {
   if (!ts.isIdentifierText(params.newName, ts.ScriptTarget.ESNext)) throw new UserError(`'${params.newName}' is not a valid identifier`);
   const locations =
     project.service.findRenameLocations(file, pos, !!params.inStrings, !!params.inComments, RENAME_PREFERENCES) || [];
+  if (!locations.length) {
+    // TypeScript says yes but finds nothing, e.g. from a use reached through a
+    // CommonJS re-export. Succeeding with no edits would hide that.
+    const [line, character] = lspPosition(sf, pos);
+    const where = `${path.relative(project.root, file)}:${line + 1}:${character + 1}`;
+    throw new UserError(`TypeScript found nothing to rename at ${where}; rename '${oldName}' where it is declared`);
+  }
   const edits = new Map();
   const add = (e) => edits.set(`${e.file}:${e.start}:${e.end}`, e);
   for (const loc of locations) {
@@ -323,14 +361,13 @@ function importGraph(project) {
   const graph = {};
   for (const sf of project.userFiles()) {
     const deps = new Set();
-    const visit = (spec) => {
-      const resolved = ts.resolveModuleName(spec, sf.fileName, project.options, ts.sys).resolvedModule;
+    for (const imp of sf.imports || []) {
+      // The program already resolved every import; asking again would hit the disk.
+      const resolved = program.getResolvedModuleFromModuleSpecifier(imp, sf)?.resolvedModule;
       if (resolved && !resolved.isExternalLibraryImport) deps.add(resolved.resolvedFileName);
-    };
-    for (const imp of sf.imports || []) visit(imp.text);
+    }
     graph[sf.fileName] = Array.from(deps);
   }
-  void program;
   return { graph };
 }
 

@@ -1,0 +1,1 @@
+"""kimi-lsp's benchmark suite: `python -m bench` (see docs/performance.md)."""
