@@ -1,7 +1,8 @@
 """A small synchronous LSP client over a server's stdio, for benchmarks and fuzzing.
 
-It speaks Content-Length framing directly, answers the server's requests with
-null, and keeps every notification it sees, with the time it arrived.
+It speaks Content-Length framing directly, accepts the server's requests
+(an applyEdit is reported applied, without touching files), and keeps every
+notification it sees, with the time it arrived.
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ class StdioClient:
         self.send({"id": self.next_id, "method": method, "params": params})
         while True:
             message = self.read()
-            if "method" in message and "id" in message:
-                self.send({"id": message["id"], "result": None})
+            if "method" in message and "id" in message:  # a request from the server: accept it
+                result = {"applied": True} if message["method"] == "workspace/applyEdit" else None
+                self.send({"id": message["id"], "result": result})
             elif "method" in message:
                 self.notifications.append((time.monotonic(), message))
             elif message.get("id") == self.next_id:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Awaitable, Callable
@@ -89,6 +90,25 @@ class StatusPublisher:
             )
 
 
+class EngineThread:
+    """The engine's own event loop, on its own thread.
+
+    A hundred agents receiving answers at once is real CPU work (HTTP,
+    parsing, tools, events). On the LSP loop it would delay every request
+    behind it; on this thread the interpreter switches back to the LSP loop
+    every few milliseconds, so code actions and status stay fast.
+    """
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="kimi-engine", daemon=True)
+        self.thread.start()
+
+    async def run(self, coroutine: Awaitable):
+        """Await a coroutine run on the engine loop; cancelling the caller cancels it there."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self.loop))
+
+
 async def run_in_background(
     server: KimiLanguageServer, run: ServerRun, work: Callable[[Callable[[Event], None]], Awaitable[StartedRun]]
 ) -> None:
@@ -111,10 +131,15 @@ async def run_in_background(
         run.state.apply(event)
         run.dirty.set()
 
+    lsp_loop = asyncio.get_running_loop()
+
+    def from_engine(event: Event) -> None:
+        lsp_loop.call_soon_threadsafe(on_event, event)
+
     loop_task = asyncio.create_task(publisher.loop())
     watch_task = asyncio.create_task(watch_disk(run))
     try:
-        run.started = await work(on_event)
+        run.started = await server.engine.run(work(from_engine))
         result = run.started.result
         if result.status not in ("ok", "partial"):
             run.delivery = "not applied"
@@ -181,7 +206,7 @@ async def deliver(server: KimiLanguageServer, run: ServerRun, groups: list[str] 
     run_id = run.state.run_id
     read, versions = read_editor(server, run.runs.root)
     try:
-        plan = run.runs.plan_apply(run_id, read, groups)
+        plan = await asyncio.to_thread(run.runs.plan_apply, run_id, read, groups)
     except ApplyConflict as err:
         run.conflicts = [{"path": c.path, "message": c.message} for c in err.conflicts]
         run.delivery = "withheld: conflicts with your edits"
@@ -195,7 +220,7 @@ async def deliver(server: KimiLanguageServer, run: ServerRun, groups: list[str] 
 
 async def undo(server: KimiLanguageServer, run: ServerRun) -> None:
     read, versions = read_editor(server, run.runs.root)
-    plan = run.runs.plan_undo(run.state.run_id, read)
+    plan = await asyncio.to_thread(run.runs.plan_undo, run.state.run_id, read)
     if await send_edit(server, run, plan, versions, f"Undo Kimi swarm: {run.state.refactor}", preview=False):
         await asyncio.to_thread(run.runs.mark, run.state.run_id, "undone")
         run.delivery = "undone"
@@ -205,8 +230,9 @@ async def send_edit(
     server: KimiLanguageServer, run: ServerRun, plan: ApplyPlan, versions: dict, label: str, preview: bool | None = None
 ) -> bool:
     try:
-        edit = build_workspace_edit(
-            plan, run.runs.root, versions, server.client_capabilities, run.review == "preview" if preview is None else preview, label
+        edit = await asyncio.to_thread(
+            build_workspace_edit,
+            plan, run.runs.root, versions, server.client_capabilities, run.review == "preview" if preview is None else preview, label,
         )
     except UserError as err:
         run.delivery = f"not applied: {err}"

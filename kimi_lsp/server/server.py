@@ -21,7 +21,7 @@ from kimi_lsp import __version__
 from kimi_lsp.errors import UserError
 from kimi_lsp.refactors import get_refactor
 from kimi_lsp.runs import REVIEW_MODES, Runs
-from kimi_lsp.server.runs import ServerRun, deliver, run_in_background, undo
+from kimi_lsp.server.runs import EngineThread, ServerRun, deliver, run_in_background, undo
 from kimi_lsp.swarm.engine import DEFAULT_AGENTS, RunOptions, new_run_id
 from kimi_lsp.swarm.events import RunState
 from kimi_lsp.swarm.scheduler import MAX_AGENTS
@@ -39,6 +39,14 @@ class KimiLanguageServer(LanguageServer):
         super().__init__("kimi-lsp", __version__)
         self.runs: dict[str, ServerRun] = {}
         self.kimi_settings: dict = {}  # the editor's `kimi` settings section (never holds the API key)
+        self._engine: EngineThread | None = None
+
+    @property
+    def engine(self) -> EngineThread:
+        """Runs execute here, off the loop that answers the editor."""
+        if self._engine is None:
+            self._engine = EngineThread()
+        return self._engine
 
     def new_run(self, state: RunState, review: str) -> ServerRun:
         run = ServerRun(state, Runs(self.root()), review)
