@@ -168,6 +168,47 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
     return [{ span: { start: sf.end, length: 0 }, newText: `${sf.text.endsWith('\n') ? '' : '\n'}export = ${right.text}\n` }];
   }
 
+  // `module.exports = require('m')` re-exports m's value, whatever it is
+  // (convertToEsModule guesses `export *`, which drops a function export).
+  function reExportValue(sf, stmt) {
+    const taken = topLevelNames(sf);
+    let name = 'reexported';
+    while (taken.has(name)) name = `_${name}`;
+    const spec = moduleExportsAssignment(stmt).arguments[0].getText(sf);
+    const text = `import ${name} = require(${spec});\nexport = ${name};`;
+    return { span: { start: stmt.getStart(sf), length: stmt.getEnd() - stmt.getStart(sf) }, newText: text };
+  }
+
+  // `const x = require('m')` -> `import x = require('m')`: the same value,
+  // typed. (convertToEsModule would turn `x.f()` into a named import `f()`,
+  // which calls f without x as `this`.) A binding that is assigned later
+  // is left to convertToEsModule.
+  function requireAliases(sf) {
+    const changes = [];
+    for (const stmt of sf.statements) {
+      if (!ts.isVariableStatement(stmt) || stmt.declarationList.declarations.length !== 1) continue;
+      const decl = stmt.declarationList.declarations[0];
+      const init = decl.initializer;
+      if (!ts.isIdentifier(decl.name) || !init || !isRequireCall(init) || init.arguments.length !== 1) continue;
+      if (!ts.isStringLiteral(init.arguments[0]) || isReassigned(sf, decl.name.text)) continue;
+      const text = `import ${decl.name.text} = require(${init.arguments[0].getText(sf)});`;
+      changes.push({ span: { start: stmt.getStart(sf), length: stmt.getEnd() - stmt.getStart(sf) }, newText: text });
+    }
+    return changes;
+  }
+
+  function isReassigned(sf, name) {
+    let found = false;
+    (function visit(node) {
+      if (found) return;
+      if (ts.isBinaryExpression(node) && ts.isIdentifier(node.left) && node.left.text === name) {
+        found = node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment;
+      }
+      ts.forEachChild(node, visit);
+    })(sf);
+    return found;
+  }
+
   // Any use of `exports` or `module.exports` left after conversion (the early
   // assignment kept by exportEqualsChanges aside) means the file is still CommonJS.
   function hasCommonJsExports(text, allowEarlyAssignment) {
@@ -299,14 +340,20 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
       const sf = project.program().getSourceFile(file);
       const named = exportObjectAsNamed(sf);
       const assigned = sf.statements.find((stmt) => moduleExportsAssignment(stmt));
-      let changes = named ? [named] : [];
+      const changes = [...requireAliases(sf)];
+      if (named) changes.push(named);
+      if (assigned && isRequireCall(moduleExportsAssignment(assigned))) {
+        changes.push(reExportValue(sf, assigned));
+        exportEquals.add(file);
+        result[file].module = 'export =';
+      }
       if (!named && assigned && !isRequireCall(moduleExportsAssignment(assigned))) {
         if (hasNamedCommonJsExports(sf)) {
           result[file] = { skipped: KEPT_COMMONJS };
           continue;
         }
         exportEquals.add(file);
-        changes = exportEqualsChanges(sf, assigned);
+        changes.push(...exportEqualsChanges(sf, assigned));
         result[file].module = 'export =';
       }
       if (changes.length) setText(project, file, applyChanges(sf.text, changes));
@@ -315,7 +362,13 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
     const converted = {};
     for (const file of cjs.filter((f) => !result[f].skipped)) {
       const sf = project.program().getSourceFile(file);
-      const fixes = project.service.getCodeFixesAtPosition(file, 0, Math.min(1, sf.end), [COMMONJS_MODULE], FORMAT, PREFERENCES);
+      let fixes;
+      try {
+        fixes = project.service.getCodeFixesAtPosition(file, 0, Math.min(1, sf.end), [COMMONJS_MODULE], FORMAT, PREFERENCES);
+      } catch (err) {
+        result[file] = { skipped: `kept as JavaScript: TypeScript's convertToEsModule failed on it (${String(err.message).split('\n')[0]})` };
+        continue;
+      }
       const fix = fixes.find((f) => f.fixName === 'convertToEsModule');
       const kept = exportEquals.has(file) && sf.statements.find((stmt) => moduleExportsAssignment(stmt));
       const outside = (c) => !kept || c.span.start + c.span.length <= kept.getFullStart() || c.span.start >= kept.getEnd();
@@ -415,21 +468,37 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
     relativeImportTypes,
   ];
 
+  // Each step runs over every target file on one program, then all edits are
+  // applied at once: one program rebuild per step, not one per file and step.
+  // A step whose edits make a file unparsable (say, a JSDoc type TypeScript
+  // cannot print) is dropped for that file.
+  function applyToAll(project, files, changesOf) {
+    const pending = [];
+    for (const file of files) {
+      const changes = changesOf(file);
+      if (!changes.length) continue;
+      const before = project.readFile(file);
+      const after = applyChanges(before, changes);
+      if (syntaxErrorCount(file, after) <= syntaxErrorCount(file, before)) pending.push([file, after]);
+    }
+    for (const [file, text] of pending) setText(project, file, text);
+    return pending.length > 0;
+  }
+
+  function syntaxErrorCount(file, text) {
+    return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false).parseDiagnostics.length;
+  }
+
   function types(params) {
     const project = loadProject(params, compilerOptions(params));
-    const out = {};
-    for (const file of params.targets) {
-      const sf = project.program().getSourceFile(file);
-      if (!sf) continue;
-      const fixes = namespaceForMissingDefault(project, file);
-      if (fixes.length) setText(project, file, applyChanges(project.readFile(file), fixes));
-      for (const step of TYPE_STEPS) {
-        const edits = typeof step === 'string' ? editsFor(combinedFix(project, file, step), file) : step(project.program().getSourceFile(file));
-        if (edits.length) setText(project, file, applyChanges(project.readFile(file), edits));
-      }
-      out[file] = project.readFile(file);
+    const targets = params.targets.filter((f) => project.program().getSourceFile(f));
+    applyToAll(project, targets, (file) => namespaceForMissingDefault(project, file));
+    for (const step of TYPE_STEPS) {
+      applyToAll(project, targets, (file) =>
+        typeof step === 'string' ? editsFor(combinedFix(project, file, step), file) : step(project.program().getSourceFile(file))
+      );
     }
-    return { texts: out };
+    return { texts: Object.fromEntries(targets.map((f) => [f, project.readFile(f)])) };
   }
 
   // ------------------------------------------------------------ residual errors
@@ -463,7 +532,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
     return token.getStart(sf) < lineStart && ts.isLiteralKind(token.kind) || ts.isTemplateLiteralKind(token.kind) && token.getStart(sf) < lineStart;
   }
 
-  function suppressFile(project, file) {
+  function suppressionEdits(project, file) {
     const sf = project.program().getSourceFile(file);
     const byLine = new Map();
     const unused = new Set();
@@ -480,17 +549,36 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
       changes.push({ span: { start, length: end - start }, newText: '' });
     }
     let unsuppressable = 0;
+    let asserted = 0;
     for (const [line, diags] of byLine) {
       if (unused.has(line - 1)) continue;
       const { lineStart, text } = directiveText(sf, line, diags);
       if (insideLiteral(sf, lineStart)) {
-        unsuppressable++;
+        const inline = diags.map((d) => inlineAssertion(sf, d)).filter(Boolean);
+        unsuppressable += diags.length - inline.length;
+        asserted += inline.length;
+        changes.push(...inline.flat());
         continue;
       }
       changes.push({ span: { start: lineStart, length: 0 }, newText: text });
     }
-    if (changes.length) setText(project, file, applyChanges(sf.text, changes));
-    return { changed: changes.length > 0, unsuppressable };
+    return { changes, unsuppressable, asserted };
+  }
+
+  const POSSIBLY_NULLISH = [2531, 2532, 2533, 18047, 18048, 18049];
+
+  // A line inside a multi-line template literal cannot take a comment above
+  // it; the expression with the error gets a non-null assertion (for
+  // "possibly null or undefined") or an `as any` cast instead.
+  function inlineAssertion(sf, diag) {
+    const token = ts.getTokenAtPosition(sf, diag.start);
+    const node = ts.findAncestor(token, (n) => n.getStart(sf) === diag.start && n.getEnd() === diag.start + diag.length && ts.isExpression(n));
+    if (!node) return undefined;
+    if (POSSIBLY_NULLISH.includes(diag.code)) return [{ span: { start: node.getEnd(), length: 0 }, newText: '!' }];
+    return [
+      { span: { start: node.getStart(sf), length: 0 }, newText: '(' },
+      { span: { start: node.getEnd(), length: 0 }, newText: ' as any)' },
+    ];
   }
 
   function countAny(sf) {
@@ -546,19 +634,20 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
       0
     );
     let unsuppressable = 0;
-    for (let round = 0; round < 4; round++) {
-      let changed = false;
+    let asserted = 0; // inline assertions count as suppressions in the report
+    for (let round = 0; round < 8; round++) {
       unsuppressable = 0;
-      for (const file of params.targets) {
-        const outcome = suppressFile(project, file);
-        changed = changed || outcome.changed;
+      const changed = applyToAll(project, params.targets, (file) => {
+        const outcome = suppressionEdits(project, file);
         unsuppressable += outcome.unsuppressable;
-      }
+        asserted += outcome.asserted;
+        return outcome.changes;
+      });
       if (!changed) break;
     }
     const texts = {};
     let anyCount = 0;
-    let suppressions = 0;
+    let suppressions = asserted;
     for (const file of params.targets) {
       texts[file] = project.readFile(file);
       anyCount += countAny(project.program().getSourceFile(file));

@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kimi_lsp.refactors.js_to_ts.project import kimi_type_roots, package_changes
+from kimi_lsp.errors import UserError
 from kimi_lsp.swarm.changeset import Changeset, edits_between
+from kimi_lsp.swarm.scheduler import TransientError
 from kimi_lsp.swarm.verify import Verification, materialize, run_tsc
 from kimi_lsp.ts.client import tsc_command
 
@@ -29,6 +31,10 @@ if TYPE_CHECKING:
 
 VERIFY_CONFIG = "tsconfig.kimi-verify.json"
 COMMAND_TIMEOUT = 600
+
+
+class GateError(UserError):
+    """The gate itself could not run; nothing is applied."""
 
 
 @dataclass
@@ -48,7 +54,10 @@ async def finish_and_verify(session: JsToTsSession, changeset: Changeset) -> Ver
     texts = {new: changeset.new_text(old, ws.read(old)) for old, new in moved.items()}
     params = session.program_params(texts)
     params["targets"] = [ws.absolute(new) for new in moved.values()]
-    residual = await session.ts_request("jsToTsResidual", params)
+    try:
+        residual = await session.ts_request("jsToTsResidual", params)
+    except TransientError as err:  # no retry at the gate: report it
+        raise GateError(str(err)) from None
     for old, new in moved.items():
         final = residual["texts"].get(ws.absolute(new), texts[new])
         changeset.changes[old].edits = edits_between(ws.read(old), final)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from kimi_lsp.swarm.plan import Group
 
-MAX_WAVES = 3  # deeper layering costs more than the extra inference gains
+MAX_WAVES = 2  # deeper layering costs more time than it gains in inference
 
 
 def strongly_connected(nodes: list[str], graph: dict[str, list[str]]) -> list[list[str]]:
@@ -84,6 +84,7 @@ def plan_groups(files: list[str], graph: dict[str, list[str]], agents: int) -> l
             if bins[-1] and sum(len(components[c]) for c in bins[-1]) + len(components[i]) > target:
                 bins.append([])
             bins[-1].append(i)
+        earlier = dict(group_of_component)  # groups of a wave only wait for earlier waves
         for members in bins:
             number = len(groups)
             after = set()
@@ -91,9 +92,8 @@ def plan_groups(files: list[str], graph: dict[str, list[str]], agents: int) -> l
                 group_of_component[i] = number
                 for f in components[i]:
                     for d in graph.get(f, ()):
-                        if d in component_of and component_of[d] in group_of_component:
-                            after.add(group_of_component[component_of[d]])
-            after.discard(number)
+                        if d in component_of and component_of[d] in earlier:
+                            after.add(earlier[component_of[d]])
             groups.append((sorted(f for i in members for f in components[i]), sorted(after)))
     return groups
 

@@ -11,6 +11,7 @@ the result with a real `tsc --noEmit`.
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import os
 import secrets
@@ -98,6 +99,7 @@ class JsToTsSession:
 
     async def plan(self) -> Plan:
         selected = self._selected()
+        warm_up = asyncio.ensure_future(self._warm_up())
         result = await self.ts_request(
             "jsToTsPrepare",
             {
@@ -107,6 +109,7 @@ class JsToTsSession:
                 "convertCommonJs": True,
             },
         )
+        await warm_up
         esm_package = self.package.get("type") == "module"
         for rel in selected:
             info = result["files"].get(self.ws.absolute(rel))
@@ -157,6 +160,11 @@ class JsToTsSession:
     def _verify_command(self) -> str:
         command = "tsc --noEmit -p tsconfig.json (zero errors)"
         return f"{command} && {self.request.verify}" if self.request.verify else command
+
+    async def _warm_up(self) -> None:
+        """Start the other sidecars while the first one prepares, so the first wave does not wait for them."""
+        workers = min(self.agents, os.cpu_count() or 1)
+        await asyncio.gather(*(self.ts_request("syntaxErrors", {"texts": {}}) for _ in range(workers - 1)))
 
     def _relative_graph(self, graph: dict[str, list[str]]) -> dict[str, list[str]]:
         root = str(self.ws.root) + "/"
