@@ -25,6 +25,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from kimi_lsp.agents.ratelimit import AdaptiveLimiter, RequestBudget, backoff_delay, parse_retry_after
 from kimi_lsp.agents.recording import Recorder
+from kimi_lsp.agents.reply import Reply
 from kimi_lsp.agents.tools import AgentFiles, Checker, ToolBox, openai_tools
 from kimi_lsp.config import ModelSettings
 from kimi_lsp.swarm.events import AgentStats, EventSink
@@ -51,31 +52,6 @@ Make the smallest change that fulfils the spec, keep the code style, and call fi
 
 class TruncatedStream(Exception):
     """The answer stopped before the provider said it was complete."""
-
-
-@dataclass
-class Reply:
-    content: str
-    tool_calls: list[dict]  # {"id", "name", "arguments"} with arguments as raw text
-    tokens_in: int
-    tokens_out: int
-
-    def message(self) -> dict:
-        """The assistant message to append to the conversation."""
-        message: dict = {"role": "assistant", "content": self.content or None}
-        if self.tool_calls:
-            message["tool_calls"] = [
-                {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
-                for c in self.tool_calls
-            ]
-        return message
-
-    def recorded(self) -> dict:
-        return {
-            "content": self.content,
-            "tool_calls": self.tool_calls,
-            "usage": {"prompt_tokens": self.tokens_in, "completion_tokens": self.tokens_out},
-        }
 
 
 class Counters:

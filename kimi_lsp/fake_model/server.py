@@ -16,7 +16,7 @@ import logging
 import time
 from collections import deque
 
-from kimi_lsp.agents.model import Reply
+from kimi_lsp.agents.reply import Reply
 from kimi_lsp.fake_model.script import Answer, Script
 
 log = logging.getLogger(__name__)

@@ -23,8 +23,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-from kimi_lsp.agents.model import Counters, ModelClient, run_agent
 from kimi_lsp.agents.tools import AgentFiles, CheckReport
 from kimi_lsp.config import load_settings
 from kimi_lsp.errors import UserError
@@ -35,6 +35,9 @@ from kimi_lsp.swarm.scheduler import GroupResult
 from kimi_lsp.swarm.verify import Verification, materialize, project_config, python_compile_errors, run_tsc
 from kimi_lsp.swarm.workspace import Workspace, WorkspaceError
 from kimi_lsp.ts.client import tsc_command
+
+if TYPE_CHECKING:
+    from kimi_lsp.agents.model import ModelClient
 
 NAME = "instruct"
 DEFAULT_FILES_PER_GROUP = 4
@@ -205,6 +208,8 @@ class InstructSession:
         return None
 
     def _client(self) -> ModelClient:
+        from kimi_lsp.agents.model import ModelClient  # the openai package loads only when a model is used
+
         if self.client is None:
             self.client = ModelClient.for_run(self.settings, self.agents)
         return self.client
@@ -257,6 +262,8 @@ class InstructSession:
             {"role": "system", "content": PLANNER_PROMPT % per_group},
             {"role": "user", "content": f"PLAN\nInstruction: {self.request.instruction}\nFiles:\n" + "\n".join(f"- {f}" for f in files)},
         ]
+        from kimi_lsp.agents.model import Counters
+
         counters = Counters("plan", 0)
         try:
             reply = await self._client().complete(self.settings.planner, messages, None, counters)
@@ -304,6 +311,8 @@ class InstructSession:
 
     async def run_group(self, group: Group, agent: int) -> GroupResult:
         files = AgentFiles(self.ws, group.modify)
+        from kimi_lsp.agents.model import Counters, run_agent
+
         run = await run_agent(self._client(), self.spec(group), files, self.check, Counters(group.id, agent), self.sink)
         return GroupResult(files.changeset(), notes=[run.summary])
 
