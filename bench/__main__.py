@@ -23,10 +23,11 @@ from pathlib import Path
 from bench.tools import BENCH
 
 BENCHMARKS = {
-    "rename": "bench.rename",
-    "editor": "bench.editor",
+    "scaling": "bench.scaling",
     "swarm": "bench.model_swarm",
-    "migration": "bench.migration",
+    "editor": "bench.editor",
+    "rename": "bench.rename",
+    "migration": "bench.migration.run",
 }
 DOC = BENCH.parent / "docs" / "performance.md"
 
