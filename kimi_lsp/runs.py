@@ -74,7 +74,7 @@ class Runs:
             record.delivery = "discarded"
         elif review == "branch" and result.status in ("ok", "partial") and not result.changeset.is_empty():
             if snapshot.kind == "worktree":
-                await asyncio.to_thread(commit_groups, snapshot, result, self._bases(record.id))
+                await asyncio.to_thread(commit_groups, snapshot, result, self.bases(record.id))
             record.delivery = "branch"
             self.store.save(record)
         return StartedRun(record, result)
@@ -128,8 +128,23 @@ class Runs:
             raise UserError(f"run {record.id} has no snapshot; it never started")
         return snapshot
 
-    def _bases(self, run_id: str) -> dict[str, str]:
+    def bases(self, run_id: str) -> dict[str, str]:
+        """The content each changed file had when the run took its snapshot."""
         return self.store.read_json(run_id, "bases.json") or {}
+
+    def group_diffs(self, started: StartedRun, limit: int = 512 * 1024) -> dict[str, str]:
+        """A reviewable diff per successful group (editors show it when a group is clicked)."""
+        bases = self.bases(started.record.id)
+        diffs = {}
+        for gid, outcome in started.result.outcomes.items():
+            if outcome.status == "ok" and outcome.result and not outcome.result.changeset.is_empty():
+                try:
+                    diff = outcome.result.changeset.unified_diff(bases.__getitem__)
+                except KeyError:  # a group whose files were not part of the delivered result
+                    continue
+                if len(diff) <= limit:
+                    diffs[gid] = diff
+        return diffs
 
     def changeset(self, record: RunRecord, groups: list[str] | None = None) -> Changeset:
         """The run's result, or only the picked groups' part of it."""
@@ -150,7 +165,7 @@ class Runs:
         record = self.store.load(run_id)
         if record.delivery in ("applied", "discarded", "undone"):
             raise UserError(f"run {run_id} was already {record.delivery}")
-        return plan_apply(self.changeset(record, groups), self._bases(run_id), read_current)
+        return plan_apply(self.changeset(record, groups), self.bases(run_id), read_current)
 
     def apply_to_disk(self, run_id: str, groups: list[str] | None = None) -> list[str]:
         """Write the run into the user's tree (CLI), resuming an interrupted apply."""

@@ -116,6 +116,10 @@ async def test_rename_applies_one_versioned_edit_across_all_files(client: Langua
     assert "getUser" not in "".join(p.read_text() for p in client.root.rglob("*.mjs"))
     assert node_output(client.root) == before
 
+    diff = final["groups"][0]["diff"]
+    assert "-export function getUser(id) {\n+export function fetchUser(id) {" in diff
+    assert "+++ b/src/page7.mjs" in diff
+
     token = f"kimi-swarm/{run_id}"
     kinds = [getattr(p, "kind", None) for p in client.progress_reports[token]]
     assert kinds[0] == "begin" and kinds[-1] == "end" and "report" in kinds

@@ -217,3 +217,18 @@ def test_dirty_index_and_detached_head_are_snapshotted_as_they_are(tmp_path, sta
     assert shutil.which("git")
     worktrees = subprocess.run(["git", "worktree", "list"], cwd=root, capture_output=True, text=True).stdout
     assert len(worktrees.strip().splitlines()) == 1, "an applied run's worktree is removed"
+
+
+def test_missing_node_is_a_clear_error_and_nothing_is_written(tmp_path, state_env):
+    root = tmp_path / "project"
+    write_project(root)
+    before = snapshot(root)
+    tools = tmp_path / "bin"  # git, but no node
+    tools.mkdir()
+    (tools / "git").symlink_to(shutil.which("git"))
+    result = cli("run", "rename", str(root), *RENAME, "--json", env={**state_env, "PATH": str(tools)})
+    report = json.loads(result.stdout)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert report["status"] == "failed"
+    assert "Node.js is not on PATH" in report["message"]
+    assert snapshot(root) == before

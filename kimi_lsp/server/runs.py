@@ -44,6 +44,7 @@ class ServerRun:
     delivered: bool = False  # the run is over for the server: applied, withheld, or kept for review
     conflicts: list[dict] = field(default_factory=list)
     changed_on_disk: set[str] = field(default_factory=set)
+    diffs: dict[str, str] = field(default_factory=dict)  # group id -> unified diff, once the run is done
     dirty: asyncio.Event = field(default_factory=asyncio.Event)
 
     def snapshot(self) -> dict:
@@ -54,6 +55,9 @@ class ServerRun:
         snap["review"] = self.review
         snap["conflicts"] = self.conflicts
         snap["changedDuringRun"] = sorted(self.changed_on_disk)
+        for group in snap["groups"]:
+            if group["id"] in self.diffs:
+                group["diff"] = self.diffs[group["id"]]
         if self.started:
             snap["report"] = self.started.result.report()
             snap["branch"] = (self.started.record.snapshot or {}).get("branch")
@@ -141,6 +145,8 @@ async def run_in_background(
     try:
         run.started = await server.engine.run(work(from_engine))
         result = run.started.result
+        if result.status in ("ok", "partial"):
+            run.diffs = await asyncio.to_thread(run.runs.group_diffs, run.started)
         if result.status not in ("ok", "partial"):
             run.delivery = "not applied"
         elif result.changeset.is_empty():
