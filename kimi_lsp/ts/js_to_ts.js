@@ -20,7 +20,7 @@ const UNUSED_DIRECTIVE = 2578;
 const FORMAT = { indentSize: 2, tabSize: 2, convertTabsToSpaces: true, insertSpaceAfterCommaDelimiter: true, semicolons: 'ignore' };
 const PREFERENCES = { quotePreference: 'auto', includeCompletionsForModuleExports: false, importModuleSpecifierPreference: 'relative' };
 
-module.exports = function jsToTsMethods(ts, { Project, UserError }) {
+module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExports, commonJsExportName }) {
   const projects = new Map();
 
   // ------------------------------------------------------------ text edits
@@ -87,15 +87,6 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
     return found;
   }
 
-  function isModuleExports(node) {
-    return (
-      ts.isPropertyAccessExpression(node) &&
-      ts.isIdentifier(node.expression) &&
-      node.expression.text === 'module' &&
-      node.name.text === 'exports'
-    );
-  }
-
   function moduleExportsAssignment(stmt) {
     if (!ts.isExpressionStatement(stmt) || !ts.isBinaryExpression(stmt.expression)) return undefined;
     const { left, operatorToken, right } = stmt.expression;
@@ -156,25 +147,77 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
     return ts.isExpressionStatement(stmt) && isRequireCall(stmt.expression);
   }
 
-  // `module.exports = X` -> `export = X`. TypeScript emits `export =` at the
+  // `module.exports = X` or `exports = module.exports = X`, at the top level.
+  function valueAssignment(sf) {
+    for (const stmt of sf.statements) {
+      const value = moduleExportsAssignment(stmt);
+      if (value) return { stmt, value, aliased: false };
+      if (!ts.isExpressionStatement(stmt) || !ts.isBinaryExpression(stmt.expression)) continue;
+      const { left, operatorToken, right } = stmt.expression;
+      if (operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isIdentifier(left) || left.text !== 'exports') continue;
+      if (ts.isBinaryExpression(right) && right.operatorToken.kind === ts.SyntaxKind.EqualsToken && isModuleExports(right.left)) {
+        return { stmt, value: right.right, aliased: true };
+      }
+    }
+    return undefined;
+  }
+
+  function isValueReference(id) {
+    const parent = id.parent;
+    if ((ts.isPropertyAccessExpression(parent) && parent.name === id) || (ts.isPropertyAssignment(parent) && parent.name === id)) return false;
+    return !(ts.isBindingElement(parent) || ts.isVariableDeclaration(parent) || ts.isParameter(parent) || ts.isFunctionLike(parent));
+  }
+
+  // The module's value becomes `export = name`. Properties added to it
+  // afterwards (`module.exports.y = v`, or `exports.y = v` after
+  // `exports = module.exports = fn`) become `name.y = v`, which TypeScript
+  // types as properties of the function. TypeScript emits `export =` at the
   // end of the module; when requires follow the assignment (the usual guard
-  // for circular requires), the early assignment stays as well, so a cycle
-  // sees the same value at the same time as before.
-  function exportEqualsChanges(sf, stmt) {
-    const right = moduleExportsAssignment(stmt);
-    const later = sf.statements.slice(sf.statements.indexOf(stmt) + 1).some(isTopLevelRequire);
-    if (!later) return [{ span: { start: stmt.getStart(sf), length: right.getStart(sf) - stmt.getStart(sf) }, newText: 'export = ' }];
-    if (!ts.isIdentifier(right)) return [];
-    return [{ span: { start: sf.end, length: 0 }, newText: `${sf.text.endsWith('\n') ? '' : '\n'}export = ${right.text}\n` }];
+  // for circular requires) an early `module.exports = name` stays as well,
+  // so a cycle sees the same value at the same time as before. Undefined
+  // when the file has no such form.
+  function valueModuleChanges(sf, { stmt, value, aliased }) {
+    const index = sf.statements.indexOf(stmt);
+    const later = sf.statements.slice(index + 1);
+    for (const other of sf.statements.slice(0, index)) {
+      if (ts.isExpressionStatement(other) && ts.isBinaryExpression(other.expression) && commonJsExportName(other.expression.left)) return undefined;
+    }
+    // After the assignment, `module.exports` (and `exports`, when aliased) is the value itself.
+    const expandos = [];
+    for (const other of later) {
+      (function visit(node) {
+        if (isModuleExports(node)) expandos.push(node);
+        else if (aliased && ts.isIdentifier(node) && node.text === 'exports' && isValueReference(node)) expandos.push(node);
+        else ts.forEachChild(node, visit);
+      })(other);
+    }
+    const taken = topLevelNames(sf);
+    const span = { start: stmt.getStart(sf), length: stmt.getEnd() - stmt.getStart(sf) };
+    const early = later.some(isTopLevelRequire);
+    let name;
+    let declaration = '';
+    if (ts.isIdentifier(value) && taken.has(value.text)) name = value.text;
+    else if (ts.isFunctionExpression(value) || ts.isArrowFunction(value) || ts.isClassExpression(value)) {
+      name = value.name && !taken.has(value.name.text) ? value.name.text : 'moduleValue';
+      while (taken.has(name)) name = `_${name}`;
+      declaration = `const ${name} = ${value.getText(sf)};`;
+    } else if (!expandos.length && !early && !aliased) {
+      return [{ span: { start: stmt.getStart(sf), length: value.getStart(sf) - stmt.getStart(sf) }, newText: 'export = ' }];
+    } else return undefined;
+    const assignment = early ? `module.exports = ${name};` : '';
+    const changes = [{ span, newText: [declaration, assignment].filter(Boolean).join('\n') }];
+    for (const target of expandos) changes.push({ span: { start: target.getStart(sf), length: target.getWidth(sf) }, newText: name });
+    changes.push({ span: { start: sf.end, length: 0 }, newText: `${sf.text.endsWith('\n') ? '' : '\n'}export = ${name};\n` });
+    return changes;
   }
 
   // `module.exports = require('m')` re-exports m's value, whatever it is
   // (convertToEsModule guesses `export *`, which drops a function export).
-  function reExportValue(sf, stmt) {
+  function reExportValue(sf, stmt, value) {
     const taken = topLevelNames(sf);
     let name = 'reexported';
     while (taken.has(name)) name = `_${name}`;
-    const spec = moduleExportsAssignment(stmt).arguments[0].getText(sf);
+    const spec = value.arguments[0].getText(sf);
     const text = `import ${name} = require(${spec});\nexport = ${name};`;
     return { span: { start: stmt.getStart(sf), length: stmt.getEnd() - stmt.getStart(sf) }, newText: text };
   }
@@ -210,7 +253,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
   }
 
   // Any use of `exports` or `module.exports` left after conversion (the early
-  // assignment kept by exportEqualsChanges aside) means the file is still CommonJS.
+  // assignment kept by valueModuleChanges aside) means the file is still CommonJS.
   function hasCommonJsExports(text, allowEarlyAssignment) {
     const sf = ts.createSourceFile('x.js', text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JSX);
     let found = false;
@@ -234,17 +277,6 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
 
   function isRequireCall(node) {
     return ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'require';
-  }
-
-  // `exports.x = ...` or `module.exports.x = ...` anywhere at the top level.
-  function hasNamedCommonJsExports(sf) {
-    return sf.statements.some((stmt) => {
-      if (!ts.isExpressionStatement(stmt) || !ts.isBinaryExpression(stmt.expression)) return false;
-      const left = stmt.expression.left;
-      if (!ts.isPropertyAccessExpression(left)) return false;
-      const target = left.expression;
-      return (ts.isIdentifier(target) && target.text === 'exports') || isModuleExports(target);
-    });
   }
 
   // CommonJS syntax and no ES module syntax (`true` means "a module by its format", not syntax).
@@ -339,21 +371,21 @@ module.exports = function jsToTsMethods(ts, { Project, UserError }) {
     for (const file of cjs) {
       const sf = project.program().getSourceFile(file);
       const named = exportObjectAsNamed(sf);
-      const assigned = sf.statements.find((stmt) => moduleExportsAssignment(stmt));
+      const assigned = valueAssignment(sf);
       const changes = [...requireAliases(sf)];
       if (named) changes.push(named);
-      if (assigned && isRequireCall(moduleExportsAssignment(assigned))) {
-        changes.push(reExportValue(sf, assigned));
+      if (assigned && isRequireCall(assigned.value)) {
+        changes.push(reExportValue(sf, assigned.stmt, assigned.value));
         exportEquals.add(file);
         result[file].module = 'export =';
-      }
-      if (!named && assigned && !isRequireCall(moduleExportsAssignment(assigned))) {
-        if (hasNamedCommonJsExports(sf)) {
+      } else if (!named && assigned) {
+        const valueChanges = valueModuleChanges(sf, assigned);
+        if (!valueChanges) {
           result[file] = { skipped: KEPT_COMMONJS };
           continue;
         }
+        changes.push(...valueChanges);
         exportEquals.add(file);
-        changes.push(...exportEqualsChanges(sf, assigned));
         result[file].module = 'export =';
       }
       if (changes.length) setText(project, file, applyChanges(sf.text, changes));

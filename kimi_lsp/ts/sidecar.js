@@ -395,7 +395,7 @@ const methods = {
   importGraph: () => importGraph(requireProject()),
   syntaxErrors,
 };
-Object.assign(methods, require('./js_to_ts')(ts, { Project, UserError }));
+Object.assign(methods, require('./js_to_ts')(ts, { Project, UserError, isModuleExports, commonJsExportName }));
 
 function requireProject() {
   if (!project) throw new UserError('init must be called first');
