@@ -7,11 +7,13 @@ workspace with the changeset applied, in a temporary directory.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shutil
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,6 +121,8 @@ async def verify_tsc(
             await asyncio.to_thread(materialize, ws, None, Path(before_dir))
             before_root = Path(before_dir)
         materialized = asyncio.create_task(asyncio.to_thread(materialize, ws, changeset, Path(after_dir)))
+        if fast_tsc:
+            fast_tsc = fast_tsc + await _typescript5_defaults(fast_tsc, before_root, config)
         before = await run_tsc(fast_tsc, before_root, config) if fast_tsc else None
         if before is None or any(CONFIG_ERROR.search(line) for line in before):
             fast_tsc, before = None, None
@@ -128,15 +132,48 @@ async def verify_tsc(
             before, after = await asyncio.gather(run_tsc(checker, before_root, config), run_tsc(checker, Path(after_dir), config))
         else:
             after = await run_tsc(checker, Path(after_dir), config)
-    known = set(before)
+    known = Counter(_without_position(line) for line in before)
     name = "tsc (typescript@7)" if fast_tsc else "tsc"
     return Verification(
         f"{name} --noEmit -p {config}",
         len(before),
         len(after),
         time.monotonic() - started,
-        [line for line in after if line not in known][:20],
+        _new_lines(after, known)[:20],
     )
+
+
+async def _typescript5_defaults(tsc: list[str], cwd: Path, config: str) -> list[str]:
+    """Options that keep TypeScript 7 judging like TypeScript 5 did where the config is silent.
+
+    TypeScript 7 turns `strict` on by default; a project that never set it
+    was written (and is checked in its editor) without it.
+    """
+    proc = await asyncio.create_subprocess_exec(
+        *tsc, "--showConfig", "-p", config, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+    )
+    out, _ = await proc.communicate()
+    try:
+        options = json.loads(out).get("compilerOptions", {})
+    except ValueError:
+        return []
+    return [] if "strict" in options else ["--strict", "false"]
+
+
+def _without_position(line: str) -> str:
+    """An error without its line and column, which edits elsewhere in the file shift."""
+    return re.sub(r"\(\d+,\d+\)", "", line, count=1)
+
+
+def _new_lines(after: list[str], known: Counter) -> list[str]:
+    fresh = []
+    for line in after:
+        key = _without_position(line)
+        if known[key]:
+            known[key] -= 1
+        else:
+            fresh.append(line)
+    return fresh
 
 
 def python_compile_errors(texts: dict[str, str]) -> list[str]:
