@@ -94,6 +94,7 @@ class RunResult:
             "wall_seconds": round(self.wall_seconds, 3),
             **self.timing(),
             **({"model": self.model} if self.model else {}),
+            **(self.verification.extra if self.verification else {}),  # refactor-specific fields
         }
 
     def timing(self) -> dict:

@@ -31,7 +31,7 @@ class Verification:
     errors_after: int = 0
     seconds: float = 0.0
     new_errors: list[str] = field(default_factory=list)
-    extra: dict = field(default_factory=dict)  # refactor-specific report fields (e.g. js-to-ts counts)
+    extra: dict = field(default_factory=dict)  # refactor-specific fields for the run report (e.g. js-to-ts counts)
 
     @property
     def passed(self) -> bool:
@@ -45,7 +45,6 @@ class Verification:
             "passed": self.passed,
             "seconds": round(self.seconds, 3),
             "new_errors": self.new_errors,
-            **self.extra,
         }
 
     def combine(self, other: Verification) -> Verification:
