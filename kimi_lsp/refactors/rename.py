@@ -4,6 +4,9 @@ Every rename and move is computed against the same snapshot of the project by
 a deterministic worker (TypeScript's language service in a Node sidecar, or
 rope), so groups are independent and run in parallel. The merge step then
 catches any two renames that touch the same text differently.
+
+With `prose`, model agents then update comments, docs and strings that
+mention a renamed symbol (see kimi_lsp/refactors/prose.py).
 """
 
 from __future__ import annotations
@@ -21,16 +24,24 @@ from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kimi_lsp.agents import rope_worker
+from kimi_lsp.agents.tools import AgentFiles
+from kimi_lsp.config import ModelSettings, load_settings
 from kimi_lsp.errors import UserError
+from kimi_lsp.refactors import prose
 from kimi_lsp.swarm.changeset import Changeset, Conflict, FileMove, TextEdit, edits_between
+from kimi_lsp.swarm.events import EventSink
 from kimi_lsp.swarm.plan import Group, Plan
 from kimi_lsp.swarm.scheduler import GroupError, GroupResult, TransientError
 from kimi_lsp.swarm.textpos import line_starts, offset_at
 from kimi_lsp.swarm.verify import JS_TS_SUFFIXES, Verification, project_config, verify_python, verify_tsc
 from kimi_lsp.swarm.workspace import Workspace, WorkspaceError
 from kimi_lsp.ts.client import ProjectSpec, SidecarError, SidecarPool, native_tsc_command, tsc_command
+
+if TYPE_CHECKING:
+    from kimi_lsp.agents.model import ModelClient
 
 NAME = "rename"
 RENAMES_PER_SIDECAR = 200
@@ -68,6 +79,8 @@ class RenameRequest:
     moves: list[FileMove] = field(default_factory=list)
     in_comments: bool = False
     in_strings: bool = False
+    prose: bool = False  # a model also updates prose mentions of renamed symbols
+    settings: dict = field(default_factory=dict)  # model settings from the editor (never the key)
 
 
 def parse_target(target: str, new: str) -> RenameTarget:
@@ -105,7 +118,15 @@ def parse_request(args: dict) -> RenameRequest:
     moves = args.get("moves", [])
     if not isinstance(renames, list) or not isinstance(moves, list):
         raise RequestError("'renames' and 'moves' must be lists")
-    request = RenameRequest(in_comments=bool(args.get("inComments")), in_strings=bool(args.get("inStrings")))
+    settings = args.get("settings") or {}
+    if not isinstance(settings, dict):
+        raise RequestError("'settings' must be an object of model settings")
+    request = RenameRequest(
+        in_comments=bool(args.get("inComments")),
+        in_strings=bool(args.get("inStrings")),
+        prose=bool(args.get("prose")),
+        settings=dict(settings),
+    )
     for entry in renames + moves:
         _add_entry(request, entry)
     if not request.renames and not request.moves:
@@ -136,6 +157,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--map", type=Path, metavar="F", help="JSON list of {target,new} and {move,to} entries")
     group.add_argument("--in-comments", action="store_true", help="also rename in comments")
     group.add_argument("--in-strings", action="store_true", help="also rename in strings")
+    group.add_argument(
+        "--prose", action="store_true", help="then let a model update comments, docs and strings that mention renamed symbols"
+    )
 
 
 def request_from_args(args: argparse.Namespace) -> dict:
@@ -157,7 +181,13 @@ def request_from_args(args: argparse.Namespace) -> dict:
     for text in args.move:
         old, new = parse_assignment(text, "--move")
         moves.append({"move": old, "to": new})
-    return {"renames": renames, "moves": moves, "inComments": args.in_comments, "inStrings": args.in_strings}
+    return {
+        "renames": renames,
+        "moves": moves,
+        "inComments": args.in_comments,
+        "inStrings": args.in_strings,
+        "prose": args.prose,
+    }
 
 
 class RenameSession:
@@ -170,6 +200,18 @@ class RenameSession:
         self.pool: SidecarPool | None = None
         self.rope: ProcessPoolExecutor | None = None
         self.python_snapshot: tempfile.TemporaryDirectory | None = None
+        self.settings: ModelSettings | None = None
+        if request.prose:
+            self.settings = load_settings(ws.root, request.settings)
+            self.settings.require_key()
+        self.client: ModelClient | None = None
+        self.sink: EventSink = lambda event: None
+        self.code_groups: dict[str, Group] = {}
+        self.code_results: dict[str, Changeset] = {}  # code group id -> its changeset, for the prose groups
+        self.prose_edits = 0  # edits the model made in finished prose groups, for the report
+
+    def observe(self, sink: EventSink) -> None:
+        self.sink = sink
 
     # ------------------------------------------------------------ planning
 
@@ -264,8 +306,16 @@ class RenameSession:
             groups.append(
                 Group(f"g{len(groups) + 1}", f"move {move.old}", modify=users, rename=[(move.old, move.new)], task=[move])
             )
+        self.code_groups = {g.id: g for g in groups}
         plan = Plan(NAME, str(self.ws.root), groups, self._verify_command())
         plan.conflicts = _contradictions(renames, old_names, moves)
+        if self.request.prose:
+            pairs = sorted({(old_names[t], t.new) for t in renames})
+            files = prose.candidate_files(self.ws, [old for old, _ in pairs], JS_TS_SUFFIXES + PY_SUFFIXES)
+            plan.groups += prose.prose_groups(files, pairs, list(self.code_groups), len(groups) + 1)
+            plan.notes.append(
+                f"prose pass: a model updates mentions of renamed symbols in {len(files)} file(s) after the code rename"
+            )
         if self.request.in_comments or self.request.in_strings:
             plan.notes.append(
                 "also renaming in " + " and ".join(w for w, on in [("comments", self.request.in_comments), ("strings", self.request.in_strings)] if on)
@@ -313,6 +363,8 @@ class RenameSession:
             raise TransientError(str(err)) from None
 
     async def run_group(self, group: Group, agent: int) -> GroupResult:
+        if isinstance(group.task, prose.ProseTask):
+            return await self._run_prose(group, group.task, agent)
         result = GroupResult()
         for item in group.task:
             if isinstance(item, FileMove):
@@ -322,6 +374,7 @@ class RenameSession:
             else:
                 changes = await self._ts_rename(item)
             result.conflicts += result.changeset.merge(changes)
+        self.code_results[group.id] = result.changeset
         return result
 
     def _edits_to_changeset(self, edits: list[dict]) -> Changeset:
@@ -423,9 +476,59 @@ class RenameSession:
     async def _rope_move(self, move: FileMove) -> Changeset:
         return await self._rope_job({"kind": "move", "old": move.old, "new": move.new})
 
+    # ------------------------------------------------------------ prose
+
+    def _client(self) -> ModelClient:
+        from kimi_lsp.agents.model import ModelClient  # the openai package loads only when a model is used
+
+        if self.client is None:
+            assert self.settings
+            self.client = ModelClient.for_run(self.settings, self.agents)
+        return self.client
+
+    async def _code_changes(self, group_ids: list[str], agent: int) -> Changeset:
+        """The code groups' merged edits; groups kept from an earlier run are recomputed (deterministically)."""
+        merged = Changeset()
+        for gid in group_ids:
+            if gid not in self.code_results:
+                await self.run_group(self.code_groups[gid], agent)
+            if merged.merge(self.code_results[gid]):
+                raise GroupError("the code renames conflict, so their prose cannot be updated")
+        return merged
+
+    async def _run_prose(self, group: Group, task: prose.ProseTask, agent: int) -> GroupResult:
+        """Let a model edit the group's files as they are after the code rename; keep only its prose edits."""
+        from kimi_lsp.agents.model import Counters, run_agent
+
+        assert self.settings, "prose groups are planned only with model settings"
+        code = await self._code_changes(group.after, agent)
+        bases = {p: self.ws.read(p) for p in group.modify}
+        renamed = {p: code.new_text(p, text) for p, text in bases.items()}
+        pending = [p for p in group.modify if any(prose.mentions(renamed[p], old) for old, _ in task.pairs)]
+        if not pending:
+            return GroupResult(notes=["no prose mentions are left after the code rename"])
+        files = AgentFiles(Workspace(self.ws.root, {**self.ws.overlays, **renamed}), pending)
+        check = partial(prose.check, bases=bases, code=code)
+        run = await run_agent(
+            self._client(), prose.spec(group, pending, task.pairs, self.settings), files, check, Counters(group.id, agent), self.sink
+        )
+        try:
+            changeset = prose.rebase_changeset(files.changeset(), bases, code)
+        except prose.Overlap as err:
+            raise GroupError(f"the model's prose edits touch renamed code ({err})") from None
+        edits = sum(len(c.edits) for c in changeset.changes.values())
+        self.prose_edits += edits
+        return GroupResult(changeset, notes=[f"{edits} prose edit(s) by the model: {run.summary}"])
+
     # ------------------------------------------------------------ gate
 
     async def verify(self, changeset: Changeset) -> Verification:
+        verification = await self._verify_code(changeset)
+        if self.request.prose:
+            verification.extra["prose_edits"] = self.prose_edits
+        return verification
+
+    async def _verify_code(self, changeset: Changeset) -> Verification:
         checks = []
         config = project_config(self.ws)
         touched = set(changeset.changes) | {m.old for m in changeset.moves}
@@ -458,6 +561,8 @@ class RenameSession:
         )
 
     async def close(self) -> None:
+        if self.client:
+            await self.client.close()
         if self.pool:
             await self.pool.close()
         if self.rope:
