@@ -654,9 +654,52 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     for (const [file, changes] of edits) setText(project, file, applyChanges(project.readFile(file), [...changes.values()]));
   }
 
+  const ARGUMENT_NOT_ASSIGNABLE = 2345;
+  const TYPE_KEYWORDS = new Set(['string', 'number', 'boolean', 'bigint', 'symbol', 'null', 'undefined', 'void', 'never', 'unknown', 'object', 'true', 'false', 'readonly', 'typeof', 'keyof']);
+
+  // Where a caller passes a type the inferred parameter type does not accept,
+  // the parameter accepts both: inference saw fewer callers than the program
+  // has. Only types that can be written where the parameter is declared.
+  function widenForCallers(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const writable = new Set(targets);
+    const additions = new Map();
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      for (const diag of project.service.getSemanticDiagnostics(file)) {
+        if (diag.code !== ARGUMENT_NOT_ASSIGNABLE) continue;
+        const arg = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), (n) => n.getStart(sf) === diag.start && n.getEnd() === diag.start + diag.length);
+        const call = arg && arg.parent;
+        if (!call || !(ts.isCallExpression(call) || ts.isNewExpression(call))) continue;
+        const index = (call.arguments || []).indexOf(arg);
+        const declaration = index >= 0 && checker.getResolvedSignature(call)?.declaration;
+        if (!declaration || !declaration.parameters || !writable.has(declaration.getSourceFile().fileName)) continue;
+        const param = declaration.parameters[index];
+        if (!param || !param.type || param.dotDotDotToken) continue;
+        const argType = checker.getBaseTypeOfLiteralType(checker.getTypeAtLocation(arg));
+        const text = checker.typeToString(argType, param, ts.TypeFormatFlags.NoTruncation);
+        if (/\bany\b|import\(|\.\.\.|=>|\{/.test(text)) continue;
+        const names = (text.match(/[A-Za-z_$][\w$]*/g) || []).filter((w) => !TYPE_KEYWORDS.has(w));
+        if (names.some((w) => !checker.resolveName(w, param, ts.SymbolFlags.Type, false))) continue;
+        if (!additions.has(param)) additions.set(param, new Set());
+        additions.get(param).add(text);
+      }
+    }
+    const byFile = new Map();
+    for (const [param, texts] of additions) {
+      const sf = param.getSourceFile();
+      const old = param.type.getText(sf);
+      const widened = `${/=>/.test(old) ? `(${old})` : old} | ${[...texts].join(' | ')}`;
+      if (!byFile.has(sf.fileName)) byFile.set(sf.fileName, []);
+      byFile.get(sf.fileName).push({ span: { start: param.type.getStart(sf), length: param.type.getWidth(sf) }, newText: widened });
+    }
+    for (const [file, changes] of byFile) setText(project, file, applyChanges(project.readFile(file), changes));
+  }
+
   function residual(params) {
     const project = loadProject(params, compilerOptions(params));
     optionalForShortCalls(project, params.targets);
+    widenForCallers(project, params.targets);
     const options = project.program().getOptionsDiagnostics().concat(project.program().getGlobalDiagnostics());
     if (options.length) {
       throw new UserError(`the TypeScript configuration has errors: ${ts.flattenDiagnosticMessageText(options[0].messageText, ' ')}`);
