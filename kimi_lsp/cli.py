@@ -241,6 +241,8 @@ def _print_report(report: dict, err: Console) -> None:
     for group in report["groups"]:
         mark = "✓" if group["status"] == "ok" else "✗"
         err.print(f"  {mark} {group['id']} {group['title']} ({group['seconds']:.2f}s){' - ' + group['error'] if group['error'] else ''}", highlight=False)
+        for note in group.get("notes", []):
+            err.print(f"      {note}", highlight=False)
     for conflict in report["conflicts"]:
         err.print(f"  conflict {conflict['path']}: {conflict['message']}", highlight=False)
     for skip in report["skipped"]:

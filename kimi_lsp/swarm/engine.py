@@ -84,6 +84,7 @@ class RunResult:
                     "status": self.outcomes[g.id].status if g.id in self.outcomes else "not run",
                     "seconds": round(self.outcomes[g.id].seconds, 3) if g.id in self.outcomes else 0.0,
                     "error": self.outcomes[g.id].error if g.id in self.outcomes else None,
+                    "notes": self.outcomes[g.id].result.notes if g.id in self.outcomes and self.outcomes[g.id].result else [],
                 }
                 for g in groups
             ],
