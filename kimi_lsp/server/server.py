@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from kimi_lsp import __version__
 from kimi_lsp.errors import UserError
 from kimi_lsp.refactors import get_refactor
 from kimi_lsp.runs import REVIEW_MODES, Runs
+from kimi_lsp.server.actions import code_actions
 from kimi_lsp.server.runs import EngineThread, ServerRun, deliver, run_in_background, undo
 from kimi_lsp.swarm.engine import DEFAULT_AGENTS, RunOptions, new_run_id
 from kimi_lsp.swarm.events import RunState
@@ -29,9 +29,6 @@ from kimi_lsp.swarm.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-JAVASCRIPT = (".js", ".jsx", ".mjs", ".cjs")
-RENAMEABLE = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts", ".py")
-IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 
 
 class KimiLanguageServer(LanguageServer):
@@ -129,8 +126,8 @@ def create_server() -> KimiLanguageServer:
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.RefactorRewrite]),
     )
     def code_action(ls: KimiLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-        """Offer a workspace-wide swarm rename on the identifier under the cursor, and an instruction run."""
-        return rename_actions(ls, params) + instruct_actions(ls, params) + js_to_ts_actions(ls, params)
+        """Swarm refactors that apply here: rename, convert to TypeScript, apply an instruction."""
+        return code_actions(ls, params)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def configuration_changed(ls: KimiLanguageServer, params: types.DidChangeConfigurationParams) -> None:
@@ -317,119 +314,9 @@ def _supports_progress(ls: KimiLanguageServer) -> bool:
     return bool(window and window.work_done_progress)
 
 
-def wants_kind(params: types.CodeActionParams, kind: str) -> bool:
-    """Honour the client's `only` filter: kinds match by dotted prefix."""
-    only = params.context.only
-    return not only or any(kind == k or kind.startswith(f"{k}.") for k in only)
-
-
 def with_settings(ls: KimiLanguageServer, request: dict) -> dict:
     """The request with the editor's `kimi` settings under it; the request's own settings win."""
     if not ls.kimi_settings:
         return request
     own = request.get("settings")
     return {**request, "settings": {**ls.kimi_settings, **(own if isinstance(own, dict) else {})}}
-
-
-def instruct_actions(ls: KimiLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-    """Offer an instruction run on a selection (all of it: the whole file); the client asks for the instruction.
-
-    Only a selection gets the offer, so a plain cursor keeps a short menu.
-    """
-    path = to_fs_path(params.text_document.uri)
-    start, end = params.range.start, params.range.end
-    if not path or (start.line, start.character) == (end.line, end.character):
-        return []
-    if not wants_kind(params, types.CodeActionKind.RefactorRewrite):
-        return []
-    try:
-        root = ls.root().resolve()
-    except UserError:
-        return []
-    resolved = Path(path).resolve()
-    if not resolved.is_relative_to(root):
-        return []
-    rel = resolved.relative_to(root).as_posix()
-    argument: dict = {"refactor": "instruct", "files": [rel]}
-    last = end.line if end.character or end.line == start.line else end.line - 1
-    if start.line == 0 and start.character == 0 and last + 1 >= len(ls.workspace.get_text_document(params.text_document.uri).lines):
-        title = f"Kimi swarm: apply an instruction to {rel}…"
-    else:
-        argument["lines"] = [start.line + 1, last + 1]
-        title = f"Kimi swarm: apply an instruction to lines {start.line + 1}-{last + 1} of {rel}…"
-    return [
-        types.CodeAction(
-            title,
-            kind=types.CodeActionKind.RefactorRewrite,
-            command=types.Command(title, "kimi.swarm.start", arguments=[argument]),
-        )
-    ]
-
-
-def js_to_ts_actions(ls: KimiLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-    """On a JavaScript file: convert it, its folder, or the whole workspace to TypeScript."""
-    path = to_fs_path(params.text_document.uri)
-    if not path or not path.endswith(JAVASCRIPT) or not wants_kind(params, types.CodeActionKind.RefactorRewrite):
-        return []
-    try:
-        root = ls.root().resolve()
-    except UserError:
-        return []
-    resolved = Path(path).resolve()
-    if not resolved.is_relative_to(root):
-        return []
-    rel = resolved.relative_to(root).as_posix()
-    folder = resolved.parent.relative_to(root).as_posix()
-    offers = [("this file", {"files": [rel]})]
-    if folder != ".":
-        offers.append(("this folder", {"folder": folder}))
-    offers.append(("the whole workspace", {}))
-    return [
-        types.CodeAction(
-            f"Kimi swarm: convert {what} to TypeScript",
-            kind=types.CodeActionKind.RefactorRewrite,
-            command=types.Command(
-                f"Kimi swarm: convert {what} to TypeScript", "kimi.swarm.start", arguments=[{"refactor": "js-to-ts", **scope}]
-            ),
-        )
-        for what, scope in offers
-    ]
-
-
-def rename_actions(ls: KimiLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-    path = to_fs_path(params.text_document.uri)
-    if not path or not path.endswith(RENAMEABLE) or not wants_kind(params, types.CodeActionKind.RefactorRewrite):
-        return []
-    try:
-        root = ls.root()
-    except UserError:
-        return []
-    resolved = Path(path).resolve()
-    if not resolved.is_relative_to(root.resolve()):
-        return []
-    document = ls.workspace.get_text_document(params.text_document.uri)
-    position = params.range.start
-    lines = document.lines
-    if position.line >= len(lines):
-        return []
-    line = lines[position.line]
-    column = len(line.encode("utf-16-le")[: position.character * 2].decode("utf-16-le", "ignore"))
-    for match in IDENTIFIER.finditer(line):
-        if match.start() <= column <= match.end():
-            break
-    else:
-        return []
-    name = match.group()
-    start = match.start()
-    if not path.endswith(".py"):
-        start = len(line[:start].encode("utf-16-le")) // 2
-    rel = resolved.relative_to(root.resolve()).as_posix()
-    title = f"Kimi swarm: rename '{name}' across the workspace…"
-    argument = {"refactor": "rename", "renames": [{"target": f"{rel}:{position.line + 1}:{start + 1}"}]}
-    return [
-        types.CodeAction(
-            title,
-            kind=types.CodeActionKind.RefactorRewrite,
-            command=types.Command(title, "kimi.swarm.start", arguments=[argument]),
-        )
-    ]
