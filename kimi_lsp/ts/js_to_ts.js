@@ -631,27 +631,42 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // JavaScript callers may leave trailing arguments out. Where a call in the
   // program passes fewer arguments than a migrated function declares, the
   // parameters it leaves out become optional.
-  function optionalForShortCalls(project, targets) {
+  // Errors with one of `codes` at calls in the target files, with the
+  // migrated function each call resolves to (calls into other code are left).
+  function* callsIntoMigratedCode(project, targets, codes) {
     const checker = project.program().getTypeChecker();
     const writable = new Set(targets);
-    const edits = new Map();
     for (const file of targets) {
       const sf = project.program().getSourceFile(file);
       for (const diag of project.service.getSemanticDiagnostics(file)) {
-        if (!TOO_FEW_ARGUMENTS.includes(diag.code)) continue;
-        const call = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), (n) => ts.isCallExpression(n) || ts.isNewExpression(n));
+        if (!codes.includes(diag.code)) continue;
+        const token = ts.getTokenAtPosition(sf, diag.start);
+        const call = ts.findAncestor(token, (n) => ts.isCallExpression(n) || ts.isNewExpression(n));
         const declaration = call && checker.getResolvedSignature(call)?.declaration;
         if (!declaration || !declaration.parameters || !writable.has(declaration.getSourceFile().fileName)) continue;
-        const given = (call.arguments || []).length;
-        for (const param of declaration.parameters.slice(given)) {
-          if (param.questionToken || param.initializer || param.dotDotDotToken || !ts.isIdentifier(param.name)) continue;
-          const target = declaration.getSourceFile().fileName;
-          if (!edits.has(target)) edits.set(target, new Map());
-          edits.get(target).set(param.name.getEnd(), { span: { start: param.name.getEnd(), length: 0 }, newText: '?' });
-        }
+        yield { sf, diag, token, call, declaration, checker };
       }
     }
-    for (const [file, changes] of edits) setText(project, file, applyChanges(project.readFile(file), [...changes.values()]));
+  }
+
+  function applyPerFile(project, edits) {
+    const byFile = new Map();
+    for (const edit of edits) {
+      if (!byFile.has(edit.file)) byFile.set(edit.file, new Map());
+      byFile.get(edit.file).set(edit.span.start, edit);
+    }
+    for (const [file, changes] of byFile) setText(project, file, applyChanges(project.readFile(file), [...changes.values()]));
+  }
+
+  function optionalForShortCalls(project, targets) {
+    const edits = [];
+    for (const { call, declaration } of callsIntoMigratedCode(project, targets, TOO_FEW_ARGUMENTS)) {
+      for (const param of declaration.parameters.slice((call.arguments || []).length)) {
+        if (param.questionToken || param.initializer || param.dotDotDotToken || !ts.isIdentifier(param.name)) continue;
+        edits.push({ file: declaration.getSourceFile().fileName, span: { start: param.name.getEnd(), length: 0 }, newText: '?' });
+      }
+    }
+    applyPerFile(project, edits);
   }
 
   const ARGUMENT_NOT_ASSIGNABLE = 2345;
@@ -661,39 +676,26 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // the parameter accepts both: inference saw fewer callers than the program
   // has. Only types that can be written where the parameter is declared.
   function widenForCallers(project, targets) {
-    const checker = project.program().getTypeChecker();
-    const writable = new Set(targets);
     const additions = new Map();
-    for (const file of targets) {
-      const sf = project.program().getSourceFile(file);
-      for (const diag of project.service.getSemanticDiagnostics(file)) {
-        if (diag.code !== ARGUMENT_NOT_ASSIGNABLE) continue;
-        const arg = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), (n) => n.getStart(sf) === diag.start && n.getEnd() === diag.start + diag.length);
-        const call = arg && arg.parent;
-        if (!call || !(ts.isCallExpression(call) || ts.isNewExpression(call))) continue;
-        const index = (call.arguments || []).indexOf(arg);
-        const declaration = index >= 0 && checker.getResolvedSignature(call)?.declaration;
-        if (!declaration || !declaration.parameters || !writable.has(declaration.getSourceFile().fileName)) continue;
-        const param = declaration.parameters[index];
-        if (!param || !param.type || param.dotDotDotToken) continue;
-        const argType = checker.getBaseTypeOfLiteralType(checker.getTypeAtLocation(arg));
-        const text = checker.typeToString(argType, param, ts.TypeFormatFlags.NoTruncation);
-        if (/\bany\b|import\(|\.\.\.|=>|\{/.test(text)) continue;
-        const names = (text.match(/[A-Za-z_$][\w$]*/g) || []).filter((w) => !TYPE_KEYWORDS.has(w));
-        if (names.some((w) => !checker.resolveName(w, param, ts.SymbolFlags.Type, false))) continue;
-        if (!additions.has(param)) additions.set(param, new Set());
-        additions.get(param).add(text);
-      }
+    for (const { sf, diag, token, call, declaration, checker } of callsIntoMigratedCode(project, targets, [ARGUMENT_NOT_ASSIGNABLE])) {
+      const arg = ts.findAncestor(token, (n) => n.getStart(sf) === diag.start && n.getEnd() === diag.start + diag.length);
+      const param = declaration.parameters[(call.arguments || []).indexOf(arg)];
+      if (!arg || arg.parent !== call || !param || !param.type || param.dotDotDotToken) continue;
+      const text = checker.typeToString(checker.getBaseTypeOfLiteralType(checker.getTypeAtLocation(arg)), param, ts.TypeFormatFlags.NoTruncation);
+      if (/\bany\b|import\(|\.\.\.|=>|\{/.test(text)) continue;
+      const names = (text.match(/[A-Za-z_$][\w$]*/g) || []).filter((w) => !TYPE_KEYWORDS.has(w));
+      if (names.some((w) => !checker.resolveName(w, param, ts.SymbolFlags.Type, false))) continue;
+      if (!additions.has(param)) additions.set(param, new Set());
+      additions.get(param).add(text);
     }
-    const byFile = new Map();
+    const edits = [];
     for (const [param, texts] of additions) {
       const sf = param.getSourceFile();
       const old = param.type.getText(sf);
       const widened = `${/=>/.test(old) ? `(${old})` : old} | ${[...texts].join(' | ')}`;
-      if (!byFile.has(sf.fileName)) byFile.set(sf.fileName, []);
-      byFile.get(sf.fileName).push({ span: { start: param.type.getStart(sf), length: param.type.getWidth(sf) }, newText: widened });
+      edits.push({ file: sf.fileName, span: { start: param.type.getStart(sf), length: param.type.getWidth(sf) }, newText: widened });
     }
-    for (const [file, changes] of byFile) setText(project, file, applyChanges(project.readFile(file), changes));
+    applyPerFile(project, edits);
   }
 
   function residual(params) {
