@@ -357,7 +357,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       const sf = project.program().getSourceFile(file);
       const error = firstSyntaxError(sf);
       if (error) {
-        result[file] = { skipped: error };
+        result[file] = { skipped: error, unparseable: true };
         continue;
       }
       result[file] = { jsx: hasJsx(sf), commonJs: isCommonJs(sf), usesNode: usesNode(sf), text: sf.text };

@@ -98,7 +98,8 @@ def plan_groups(files: list[str], graph: dict[str, list[str]], agents: int) -> l
     return groups
 
 
-def to_groups(planned: list[tuple[list[str], list[int]]], renames: dict[str, str]) -> list[Group]:
+def to_groups(planned: list[tuple[list[str], list[int]]], renames: dict[str, str], modules: dict[str, str]) -> list[Group]:
+    """Plan groups; `modules` says how each file's module syntax was converted (shown when it was CommonJS)."""
     return [
         Group(
             f"g{n + 1}",
@@ -107,7 +108,8 @@ def to_groups(planned: list[tuple[list[str], list[int]]], renames: dict[str, str
             rename=[(f, renames[f]) for f in files],
             after=[f"g{a + 1}" for a in after],
             task=files,
-            instructions=["TYPE with TypeScript's codefixes: JSDoc -> annotations, missing members, inferred from usage"],
+            instructions=["TYPE with TypeScript's codefixes: JSDoc -> annotations, missing members, inferred from usage"]
+            + [f"MODULE {f}: CommonJS -> {modules[f]}" for f in files if modules.get(f)],
         )
         for n, (files, after) in enumerate(planned)
     ]

@@ -48,7 +48,7 @@ class Prepared:
     old: str
     new: str
     text: str  # the converted source, to be written at `new`
-    module: str  # how its module syntax was handled
+    module: str  # how its CommonJS syntax was converted ("" for ES modules), shown in the plan
 
 
 class JsToTsSession:
@@ -118,13 +118,14 @@ class JsToTsSession:
                 continue
             if "skipped" in info:
                 self.skipped[rel] = info["skipped"]
-                self.facts.unparseable.append(rel)
+                if info.get("unparseable"):
+                    self.facts.unparseable.append(rel)
                 continue
             target = new_path(rel, info["jsx"])
             if self.ws.exists(target):
                 self.skipped[rel] = f"{target} already exists"
                 continue
-            self.prepared[rel] = Prepared(rel, target, info["text"], info.get("module", "es module"))
+            self.prepared[rel] = Prepared(rel, target, info["text"], info.get("module", ""))
             self.facts.jsx |= target.endswith(".tsx")
             self.facts.node_builtins |= info["usesNode"]
             is_esm = rel.endswith(".mjs") or (esm_package and not rel.endswith(".cjs")) or not info["commonJs"]
@@ -140,7 +141,8 @@ class JsToTsSession:
         graph = self._relative_graph(result["graph"])
         renames = {p.old: p.new for p in self.prepared.values()}
         workers = min(self.agents, os.cpu_count() or 1)  # the groups' work is CPU-bound, one sidecar per core
-        groups = to_groups(plan_groups(sorted(renames), graph, workers), renames)
+        modules = {p.old: p.module for p in self.prepared.values()}
+        groups = to_groups(plan_groups(sorted(renames), graph, workers), renames, modules)
         plan = Plan(NAME, str(self.ws.root), groups, self._verify_command())
         plan.notes += self._notes(renames)
         return plan
