@@ -56,7 +56,7 @@ def test_compiler_options_follow_the_code():
     options = compiler_options({"dependencies": {"react": "^18"}}, facts)
     assert options["jsx"] == "react-jsx" and options["types"] == ["node"] and options["allowJs"] is True
     assert options["module"] == "nodenext" and options["strict"] is True
-    bundler = compiler_options({}, ProjectFacts(esm=True, bundler_specifiers=True))
+    bundler = compiler_options({}, ProjectFacts(bundler_specifiers=True))
     assert (bundler["module"], bundler["moduleResolution"]) == ("esnext", "bundler")
 
 

@@ -737,6 +737,5 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     jsToTsPrepare: prepare,
     jsToTsTypes: types,
     jsToTsResidual: residual,
-    jsToTsForget: (params) => ({ forgotten: projects.delete(params.key) }),
   };
 };

@@ -73,7 +73,6 @@ def dependency_names(package: dict) -> set[str]:
 class ProjectFacts:
     """What the JavaScript program tells us, collected while preparing files."""
 
-    esm: bool = False  # package "type": "module", or .mjs files
     bundler_specifiers: bool = False  # ESM code imports relative paths without extensions
     jsx: bool = False
     node_builtins: bool = False
