@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kimi_lsp.swarm.apply import write_changeset
 from kimi_lsp.swarm.changeset import (
     ApplyError,
     Changeset,
@@ -174,7 +175,7 @@ def test_write_applies_edits_moves_and_creations(tmp_path):
     write_project(tmp_path, {"a.js": SOURCE, "src/b.js": "x = 1;\n"})
     (tmp_path / "src/b.js").chmod(0o755)
 
-    written = renaming_changeset(tmp_path).write(tmp_path)
+    written = write_changeset(tmp_path, renaming_changeset(tmp_path))
 
     assert written == ["a.js", "lib/b.js", "lib/index.js"]
     assert {p: t.decode() for p, t in snapshot_bytes(tmp_path).items()} == {
@@ -192,7 +193,7 @@ def test_write_refuses_a_file_changed_since_the_run_started_and_writes_nothing(t
     before = snapshot_bytes(tmp_path)
 
     with pytest.raises(ApplyError, match="src/b.js changed since the run started; nothing was written"):
-        changeset.write(tmp_path)
+        write_changeset(tmp_path, changeset)
 
     assert snapshot_bytes(tmp_path) == before
 
@@ -201,8 +202,8 @@ def test_write_refuses_to_move_onto_an_existing_file(tmp_path):
     write_project(tmp_path, {"a.js": SOURCE, "src/b.js": "x = 1;\n", "lib/b.js": "mine\n"})
     before = snapshot_bytes(tmp_path)
 
-    with pytest.raises(ApplyError, match="lib/b.js already exists; nothing was written"):
-        renaming_changeset(tmp_path).write(tmp_path)
+    with pytest.raises(ApplyError, match="nothing was applied: lib/b.js: already exists"):
+        write_changeset(tmp_path, renaming_changeset(tmp_path))
 
     assert snapshot_bytes(tmp_path) == before
 
@@ -215,7 +216,7 @@ def test_write_that_fails_partway_restores_every_file(tmp_path):
     before = snapshot_bytes(tmp_path)
 
     with pytest.raises(ApplyError, match="every file was restored"):
-        changeset.write(tmp_path)
+        write_changeset(tmp_path, changeset)
 
     assert snapshot_bytes(tmp_path) == before
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".kimi-tmp")]

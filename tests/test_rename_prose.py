@@ -19,6 +19,7 @@ import pytest
 from kimi_lsp.fake_model import FakeModelServer, Script
 from kimi_lsp.refactors.prose import Overlap, rebase
 from kimi_lsp.refactors.rename import RenameSession, parse_request
+from kimi_lsp.swarm.apply import write_changeset
 from kimi_lsp.swarm.changeset import TextEdit
 from kimi_lsp.swarm.engine import RunOptions, RunResult, execute
 from kimi_lsp.swarm.events import RunState
@@ -184,7 +185,7 @@ async def test_javascript_prose_in_comments_strings_and_docs(tmp_path, monkeypat
     rule = {"rule": {"replace": {"old": "getUser", "new": "fetchUser"}}}
     result, _ = await run_prose(root, rule, rename={"target": "src/api.js#getUser", "new": "fetchUser"})
     assert result.status == "ok", result.message
-    result.changeset.write(root)
+    write_changeset(root, result.changeset)
     assert read_project(root)["src/api.js"] == "// fetchUser: look up one user\nexport function fetchUser(id) {\n  return { id };\n}\n"
     assert read_project(root)["docs/guide.md"] == "Use fetchUser.\n"
     assert run_node(root) == "calling fetchUser 1\n"

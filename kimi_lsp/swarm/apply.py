@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Callable
 
 from kimi_lsp.errors import UserError
-from kimi_lsp.swarm.changeset import Changeset, Conflict, _atomic_write, content_hash, edits_between
+from kimi_lsp.swarm.changeset import ApplyError, Changeset, Conflict, atomic_write, content_hash, edits_between
 
 ReadCurrent = Callable[[str], "str | None"]
 
 
-class ApplyConflict(UserError):
+class ApplyConflict(ApplyError):
     def __init__(self, conflicts: list[Conflict]):
         self.conflicts = conflicts
         detail = "; ".join(f"{c.path}: {c.message}" for c in conflicts)
@@ -154,7 +154,7 @@ def write_plan(root: Path, plan: ApplyPlan, journal: Callable[[str], None] = lam
     for write in plan.writes:
         target = root / write.dest
         if target.exists() and not os.access(target, os.W_OK):
-            raise UserError(f"{write.dest} is read-only; nothing was applied")
+            raise ApplyError(f"{write.dest} is read-only; nothing was applied")
     journal("applying")
     done: list[FileWrite] = []
     fail_after = int(os.environ.get("KIMI_LSP_FAULT_AFTER_WRITES", "-1"))
@@ -164,7 +164,7 @@ def write_plan(root: Path, plan: ApplyPlan, journal: Callable[[str], None] = lam
             if len(done) == fail_after:
                 raise OSError("injected write failure (KIMI_LSP_FAULT_AFTER_WRITES)")
             source = root / write.source
-            _atomic_write(root / write.dest, write.after.encode("utf-8"), mode_from=source)
+            atomic_write(root / write.dest, write.after.encode("utf-8"), mode_from=source)
             done.append(write)
             time.sleep(delay)
         for rel in plan.removes:
@@ -174,10 +174,29 @@ def write_plan(root: Path, plan: ApplyPlan, journal: Callable[[str], None] = lam
             if write.source != write.dest or write.before is None:
                 (root / write.dest).unlink(missing_ok=True)
             if write.before is not None:
-                _atomic_write(root / write.source, write.before.encode("utf-8"), mode_from=root / write.source)
+                atomic_write(root / write.source, write.before.encode("utf-8"), mode_from=root / write.source)
         journal("failed")
-        raise UserError(f"writing failed ({err}); every file was restored") from None
+        raise ApplyError(f"writing failed ({err}); every file was restored") from None
     journal("applied")
+
+
+def write_changeset(root: Path, changeset: Changeset) -> list[str]:
+    """Apply a changeset computed from the files as they are on disk now.
+
+    Runs keep the content they read and go through `plan_apply`; this is for
+    callers holding only a changeset, and refuses any file whose content no
+    longer matches the hash the changeset was computed from.
+    """
+    read = read_disk(Path(root))
+    bases = {}
+    for path, change in changeset.changes.items():
+        current = read(path)
+        if current is None or content_hash(current) != change.base_hash:
+            raise ApplyError(f"{path} changed since the run started; nothing was written")
+        bases[path] = current
+    plan = plan_apply(changeset, bases, read)
+    write_plan(Path(root), plan)
+    return sorted(w.dest for w in plan.writes)
 
 
 def resume_plan(root: Path, plan: ApplyPlan) -> ApplyPlan:

@@ -56,7 +56,7 @@ class Conflict:
 
 
 class ApplyError(UserError):
-    """The changeset could not be applied; nothing was written."""
+    """The changeset could not be applied; nothing the user had was lost."""
 
 
 @dataclass
@@ -159,61 +159,8 @@ class Changeset:
             chunks += difflib.unified_diff([], LINE.findall(text), "/dev/null", f"b/{path}")
         return "".join(c if c.endswith("\n") else c + "\n" for c in chunks)
 
-    def write(self, root: Path) -> list[str]:
-        """Apply to disk, all or nothing, refusing any file changed since planning.
 
-        Each file is replaced atomically (write a sibling temp file, then
-        rename), so a crash leaves every file either old or new. If a write
-        fails partway, files already replaced are restored.
-        """
-        root = Path(root)
-        originals: dict[str, bytes] = {}
-        for path, change in self.changes.items():
-            if not change.edits and path not in {m.old for m in self.moves}:
-                continue
-            try:
-                data = (root / path).read_bytes()
-            except OSError as err:
-                raise ApplyError(f"{path}: cannot read ({err.strerror})") from None
-            if not os.access(root / path, os.W_OK):
-                raise ApplyError(f"{path} is read-only; nothing was written")
-            if content_hash(data.decode("utf-8")) != change.base_hash:
-                raise ApplyError(f"{path} changed since the run started; nothing was written")
-            originals[path] = data
-        for move in self.moves:
-            if move.old not in originals:
-                originals[move.old] = (root / move.old).read_bytes()
-            if (root / move.new).exists():
-                raise ApplyError(f"{move.new} already exists; nothing was written")
-        for path in self.creates:
-            if (root / path).exists():
-                raise ApplyError(f"{path} already exists; nothing was written")
-
-        plan: list[tuple[str, bytes]] = []
-        for path, data in originals.items():
-            new = self.new_text(path, data.decode("utf-8")).encode("utf-8")
-            plan.append((self.destination(path), new))
-        plan += [(path, text.encode("utf-8")) for path, text in self.creates.items()]
-
-        written: list[str] = []
-        try:
-            for path, data in plan:
-                source = next((m.old for m in self.moves if m.new == path), path)
-                _atomic_write(root / path, data, mode_from=root / source)
-                written.append(path)
-            for move in self.moves:
-                (root / move.old).unlink()
-        except OSError as err:
-            for path in written:
-                if path in originals:
-                    _atomic_write(root / path, originals[path], mode_from=root / path)
-                else:
-                    (root / path).unlink(missing_ok=True)
-            raise ApplyError(f"write failed ({err}); every file was restored") from None
-        return sorted(p for p, _ in plan)
-
-
-def _atomic_write(target: Path, data: bytes, mode_from: Path) -> None:
+def atomic_write(target: Path, data: bytes, mode_from: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".kimi-tmp", dir=target.parent)
     try:
