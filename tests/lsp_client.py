@@ -136,3 +136,14 @@ async def wait_for_run(client: LanguageClient, run_id: str, timeout: float = 60)
 
     return await asyncio.wait_for(final(), timeout)
 
+
+async def open_workspace(client: LanguageClient, root: Path) -> None:
+    """Initialize the session on a workspace folder, with VS Code's capabilities."""
+    client.root = root
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=vscode_capabilities(),
+            root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(root.as_uri(), root.name)],
+        )
+    )

@@ -19,7 +19,7 @@ from kimi_lsp.refactors.instruct import InstructSession, RequestError, parse_req
 from kimi_lsp.swarm.engine import RunOptions, execute
 from kimi_lsp.swarm.events import RunState
 from kimi_lsp.swarm.workspace import Workspace
-from tests.lsp_client import make_editor_client, vscode_capabilities, wait_for_run
+from tests.lsp_client import make_editor_client, open_workspace, wait_for_run
 
 KEY = "sk-instruct-test"
 REPLACE = {"rule": {"replace": {"old": "hello", "new": "hi"}}}
@@ -220,14 +220,7 @@ async def test_cli_run_writes_the_gated_result_and_records_a_replayable_trail(tm
 async def client(lsp_client: LanguageClient, tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
     write_project(root, "ab")
-    lsp_client.root = root
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=vscode_capabilities(),
-            root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(root.as_uri(), "project")],
-        )
-    )
+    await open_workspace(lsp_client, root)
     yield
     await lsp_client.shutdown_session()
 

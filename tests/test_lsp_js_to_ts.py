@@ -9,7 +9,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.lsp_client import make_editor_client, vscode_capabilities, wait_for_run
+from tests.lsp_client import make_editor_client, open_workspace, wait_for_run
 
 PROJECT = {
     "package.json": '{ "name": "shapes", "version": "1.0.0" }\n',
@@ -30,14 +30,7 @@ async def client(lsp_client: LanguageClient, tmp_path_factory):
     for rel, text in PROJECT.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
-    lsp_client.root = root
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=vscode_capabilities(),
-            root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(root.as_uri(), "shapes")],
-        )
-    )
+    await open_workspace(lsp_client, root)
     yield
     await lsp_client.shutdown_session()
 

@@ -13,7 +13,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.lsp_client import make_editor_client, vscode_capabilities, wait_for_run
+from tests.lsp_client import make_editor_client, open_workspace, wait_for_run
 
 FILES = 24
 
@@ -43,14 +43,7 @@ def node_output(root: Path) -> str:
 async def client(lsp_client: LanguageClient, tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
     write_project(root)
-    lsp_client.root = root
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=vscode_capabilities(),
-            root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(root.as_uri(), "project")],
-        )
-    )
+    await open_workspace(lsp_client, root)
     yield
     await lsp_client.shutdown_session()
 
