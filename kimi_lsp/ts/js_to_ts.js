@@ -489,11 +489,46 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return changes;
   }
 
+  // `this[KEY] = value` with `const KEY = Symbol()`: fixMissingMember does not
+  // declare symbol-keyed members, so each use is an error (TS7053). Declare
+  // `[KEY]: <type of the assigned values>` in the class.
+  const NO_INDEX_SIGNATURE = 7053;
+  function declareSymbolMembers(sf, project) {
+    const checker = project.program().getTypeChecker();
+    const members = new Map();
+    for (const diag of project.service.getSemanticDiagnostics(sf.fileName)) {
+      if (diag.code !== NO_INDEX_SIGNATURE) continue;
+      const access = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), ts.isElementAccessExpression);
+      if (!access || access.expression.kind !== ts.SyntaxKind.ThisKeyword || !ts.isIdentifier(access.argumentExpression)) continue;
+      const cls = ts.findAncestor(access, ts.isClassLike);
+      const key = access.argumentExpression.text;
+      if (!cls || !(checker.getTypeAtLocation(access.argumentExpression).flags & ts.TypeFlags.UniqueESSymbol)) continue;
+      if (!members.has(cls)) members.set(cls, new Map());
+      if (!members.get(cls).has(key)) members.get(cls).set(key, new Set());
+      const parent = access.parent;
+      if (ts.isBinaryExpression(parent) && parent.left === access && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+        const type = checker.getBaseTypeOfLiteralType(checker.getTypeAtLocation(parent.right));
+        members.get(cls).get(key).add(checker.typeToString(type, cls, ts.TypeFormatFlags.NoTruncation));
+      }
+    }
+    const changes = [];
+    for (const [cls, keys] of members) {
+      const brace = cls.members.pos;
+      const lines = [...keys].map(([key, types]) => {
+        const printable = [...types].filter((t) => !/import\(|\.\.\./.test(t));
+        return `\n  [${key}]: ${printable.length && printable.length === types.size ? printable.join(' | ') : 'any'};`;
+      });
+      changes.push({ span: { start: brace, length: 0 }, newText: lines.join('') });
+    }
+    return changes;
+  }
+
   const TYPE_STEPS = [
     'annotateWithTypeFromJSDoc',
     optionalFromJsDoc,
     'inferFromUsage',
     'fixMissingMember',
+    declareSymbolMembers,
     dropPlaceholderMemberTypes,
     'inferFromUsage',
     'addMissingPropertyDefiniteAssignmentAssertions',
@@ -527,7 +562,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     applyToAll(project, targets, (file) => namespaceForMissingDefault(project, file));
     for (const step of TYPE_STEPS) {
       applyToAll(project, targets, (file) =>
-        typeof step === 'string' ? editsFor(combinedFix(project, file, step), file) : step(project.program().getSourceFile(file))
+        typeof step === 'string' ? editsFor(combinedFix(project, file, step), file) : step(project.program().getSourceFile(file), project)
       );
     }
     return { texts: Object.fromEntries(targets.map((f) => [f, project.readFile(f)])) };
@@ -698,9 +733,35 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     applyPerFile(project, edits);
   }
 
+  const NO_SUCH_PROPERTY = 2339;
+
+  // `const x = {}` filled in later (`x.a = 1`): TypeScript types it `{}` and
+  // rejects every property. One `Record<string, any>` replaces those errors.
+  function recordsForEmptyObjects(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const edits = [];
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      for (const diag of project.service.getSemanticDiagnostics(file)) {
+        if (diag.code !== NO_SUCH_PROPERTY) continue;
+        const access = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), ts.isPropertyAccessExpression);
+        if (!access || !ts.isIdentifier(access.expression)) continue;
+        const declaration = checker.getSymbolAtLocation(access.expression)?.valueDeclaration;
+        if (!declaration || !ts.isVariableDeclaration(declaration) || declaration.type || !ts.isIdentifier(declaration.name)) continue;
+        const init = declaration.initializer;
+        if (!init || !ts.isObjectLiteralExpression(init) || init.properties.length) continue;
+        const home = declaration.getSourceFile();
+        if (!targets.includes(home.fileName)) continue;
+        edits.push({ file: home.fileName, span: { start: declaration.name.getEnd(), length: 0 }, newText: ': Record<string, any>' });
+      }
+    }
+    applyPerFile(project, edits);
+  }
+
   function residual(params) {
     const project = loadProject(params, compilerOptions(params));
     optionalForShortCalls(project, params.targets);
+    recordsForEmptyObjects(project, params.targets);
     widenForCallers(project, params.targets);
     const options = project.program().getOptionsDiagnostics().concat(project.program().getGlobalDiagnostics());
     if (options.length) {
