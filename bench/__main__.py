@@ -27,7 +27,7 @@ BENCHMARKS = {
     "swarm": "bench.model_swarm",
     "editor": "bench.editor",
     "rename": "bench.rename",
-    "migration": "bench.migration.run",
+    "migration": "bench.ts_migrate",
 }
 DOC = BENCH.parent / "docs" / "performance.md"
 
