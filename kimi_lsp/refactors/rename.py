@@ -34,11 +34,12 @@ from kimi_lsp.refactors import prose
 from kimi_lsp.swarm.changeset import Changeset, Conflict, FileMove, TextEdit, edits_between
 from kimi_lsp.swarm.events import EventSink
 from kimi_lsp.swarm.plan import Group, Plan
-from kimi_lsp.swarm.scheduler import GroupError, GroupResult, TransientError
+from kimi_lsp.swarm.scheduler import GroupError, GroupResult
 from kimi_lsp.swarm.textpos import line_starts, offset_at
 from kimi_lsp.swarm.verify import JS_TS_SUFFIXES, Verification, project_config, verify_python, verify_tsc
 from kimi_lsp.swarm.workspace import Workspace, WorkspaceError
-from kimi_lsp.ts.client import ProjectSpec, SidecarError, SidecarPool, native_tsc_command, tsc_command
+from kimi_lsp.refactors.typescript import WorkspaceSidecars
+from kimi_lsp.ts.client import native_tsc_command, tsc_command
 
 if TYPE_CHECKING:
     from kimi_lsp.agents.model import ModelClient
@@ -197,7 +198,10 @@ class RenameSession:
         self.request = request
         self.ws = ws
         self.agents = agents
-        self.pool: SidecarPool | None = None
+        # A sidecar costs a whole program load (seconds); one rename costs
+        # milliseconds. Another sidecar pays off only for many renames.
+        tasks = len(request.renames) + len(request.moves)
+        self.sidecars = WorkspaceSidecars(ws, min(agents, os.cpu_count() or 1, 1 + tasks // RENAMES_PER_SIDECAR))
         self.rope: ProcessPoolExecutor | None = None
         self.python_snapshot: tempfile.TemporaryDirectory | None = None
         self.settings: ModelSettings | None = None
@@ -333,34 +337,12 @@ class RenameSession:
 
     async def _import_graph(self) -> dict[str, list[str]]:
         result = await self._ts("importGraph", {})
-        graph = {}
-        for file, deps in result["graph"].items():
-            try:
-                graph[self.ws.relative(file)] = [self.ws.relative(d) for d in deps if Path(d).is_relative_to(self.ws.root)]
-            except WorkspaceError:
-                continue
-        return graph
+        return self.sidecars.relative_graph(result["graph"])
 
     # ------------------------------------------------------------ workers
 
-    def _pool(self) -> SidecarPool:
-        if self.pool is None:
-            files = [self.ws.absolute(f) for f in self.ws.source_files(JS_TS_SUFFIXES)]
-            overlays = {self.ws.absolute(p): t for p, t in self.ws.overlays.items()}
-            # A sidecar costs a whole program load (seconds); one rename costs
-            # milliseconds. Another sidecar pays off only for many renames.
-            tasks = len(self.request.renames) + len(self.request.moves)
-            size = min(self.agents, os.cpu_count() or 1, 1 + tasks // RENAMES_PER_SIDECAR)
-            self.pool = SidecarPool(ProjectSpec(str(self.ws.root), files, overlays), size)
-        return self.pool
-
     async def _ts(self, method: str, params: dict) -> dict:
-        try:
-            return await self._pool().request(method, params)
-        except SidecarError as err:
-            if err.user:
-                raise GroupError(str(err)) from None
-            raise TransientError(str(err)) from None
+        return await self.sidecars.request(method, params)
 
     async def run_group(self, group: Group, agent: int) -> GroupResult:
         if isinstance(group.task, prose.ProseTask):
@@ -563,8 +545,7 @@ class RenameSession:
     async def close(self) -> None:
         if self.client:
             await self.client.close()
-        if self.pool:
-            await self.pool.close()
+        await self.sidecars.close()
         if self.rope:
             self.rope.shutdown(wait=False, cancel_futures=True)
         if self.python_snapshot:

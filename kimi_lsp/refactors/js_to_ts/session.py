@@ -29,12 +29,12 @@ from kimi_lsp.refactors.js_to_ts.project import (
     read_package,
 )
 from kimi_lsp.refactors.js_to_ts.request import NAME, MigrationRequest, RequestError
+from kimi_lsp.refactors.typescript import WorkspaceSidecars
 from kimi_lsp.swarm.changeset import Changeset, FileMove, edits_between
 from kimi_lsp.swarm.plan import Group, Plan
-from kimi_lsp.swarm.scheduler import GroupError, GroupResult, TransientError
+from kimi_lsp.swarm.scheduler import GroupResult
 from kimi_lsp.swarm.verify import JS_TS_SUFFIXES, Verification
-from kimi_lsp.swarm.workspace import Workspace, WorkspaceError
-from kimi_lsp.ts.client import ProjectSpec, SidecarError, SidecarPool
+from kimi_lsp.swarm.workspace import Workspace
 
 JS_SUFFIXES = (".js", ".jsx", ".mjs", ".cjs")
 # Tools load these by their .js name; renaming them would break the tool, not type it.
@@ -57,7 +57,7 @@ class JsToTsSession:
         self.ws = ws
         self.agents = agents
         self.key = secrets.token_hex(6)
-        self.pool: SidecarPool | None = None
+        self.sidecars = WorkspaceSidecars(ws, min(agents, os.cpu_count() or 1))
         self.prepared: dict[str, Prepared] = {}
         self.typed: dict[str, str] = {}  # new path -> text from finished groups
         self.skipped: dict[str, str] = {}
@@ -137,7 +137,7 @@ class JsToTsSession:
             if self.tsconfig_existed
             else new_tsconfig(self.package, self.facts)
         )
-        graph = self._relative_graph(result["graph"])
+        graph = self.sidecars.relative_graph(result["graph"])
         renames = {p.old: p.new for p in self.prepared.values()}
         workers = min(self.agents, os.cpu_count() or 1)  # the groups' work is CPU-bound, one sidecar per core
         modules = {p.old: p.module for p in self.prepared.values()}
@@ -167,33 +167,10 @@ class JsToTsSession:
         workers = min(self.agents, os.cpu_count() or 1)
         await asyncio.gather(*(self.ts_request("syntaxErrors", {"texts": {}}) for _ in range(workers - 1)))
 
-    def _relative_graph(self, graph: dict[str, list[str]]) -> dict[str, list[str]]:
-        root = str(self.ws.root) + "/"
-        relative = {}
-        for file, deps in graph.items():
-            try:
-                relative[self.ws.relative(file)] = [self.ws.relative(d) for d in deps if d.startswith(root)]
-            except WorkspaceError:
-                continue
-        return relative
-
     # ------------------------------------------------------------ workers
 
-    def _pool(self) -> SidecarPool:
-        if self.pool is None:
-            files = [self.ws.absolute(f) for f in self.ws.source_files(JS_TS_SUFFIXES)]
-            overlays = {self.ws.absolute(p): t for p, t in self.ws.overlays.items()}
-            size = min(self.agents, os.cpu_count() or 1)
-            self.pool = SidecarPool(ProjectSpec(str(self.ws.root), files, overlays), size)
-        return self.pool
-
     async def ts_request(self, method: str, params: dict) -> dict:
-        try:
-            return await self._pool().request(method, params)
-        except SidecarError as err:
-            if err.user:
-                raise GroupError(str(err)) from None
-            raise TransientError(str(err)) from None
+        return await self.sidecars.request(method, params)
 
     def program_params(self, texts: dict[str, str]) -> dict:
         """The renamed TypeScript program: every prepared file at its new path, the rest as they are."""
@@ -236,5 +213,4 @@ class JsToTsSession:
         return await gate.finish_and_verify(self, changeset)
 
     async def close(self) -> None:
-        if self.pool:
-            await self.pool.close()
+        await self.sidecars.close()
