@@ -208,9 +208,13 @@ async function main() {
       throw new Error('src/api.ts should hold the renamed, typed fetchUser');
     }
     await page.locator('.pane', { hasText: 'Runs' }).locator('.monaco-list-row .label-name', { hasText: /^g1 / }).first().click();
-    const tab = page.locator('.tabs-container .tab', { hasText: /\.ts$/ }).first();
+    // The group's diff (sent in the run's final status) opens as an untitled diff document.
+    const tab = page.locator('.tabs-container .tab', { hasText: /^rename from src\// }).first();
     await tab.waitFor({ timeout: 15000 });
-    log(`clicking group g1 opened ${(await tab.textContent()).trim()}`);
+    await until("the group's diff to show a renamed file", 15000, async () =>
+      /\+\+\+[\s\u00a0]b\/src\//.test(await page.locator('.editor-container .view-lines').first().textContent()),
+    );
+    log(`clicking group g1 opened its diff: ${(await tab.textContent()).trim()}`);
     await screenshot(page, 'group-opened');
     log('PASS: converted to TypeScript in VS Code');
   } catch (err) {
