@@ -1,6 +1,7 @@
 """The migration's gate: zero type errors, proven by tsc, and the project's own command.
 
-Residual errors get a targeted `// @ts-expect-error -- TS<code>: <message>` on
+With `model`, residual errors first go to model agents (model_fixes.py).
+Errors still left get a targeted `// @ts-expect-error -- TS<code>: <message>` on
 the line above them (computed in the sidecar on the whole program); then the
 result is materialized in a temporary directory and checked with a real
 `tsc --noEmit`. With `--verify CMD`, the command runs on a snapshot of the
@@ -16,9 +17,11 @@ import shlex
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kimi_lsp.refactors.js_to_ts.model_fixes import fix_with_model
 from kimi_lsp.refactors.js_to_ts.project import kimi_type_roots, package_changes
 from kimi_lsp.errors import UserError
 from kimi_lsp.swarm.changeset import Changeset, edits_between
@@ -52,22 +55,20 @@ async def finish_and_verify(session: JsToTsSession, changeset: Changeset) -> Ver
     ws = session.ws
     moved = {m.old: m.new for m in changeset.moves}
     texts = {new: changeset.new_text(old, ws.read(old)) for old, new in moved.items()}
-    params = session.program_params(texts)
-    params["targets"] = [ws.absolute(new) for new in moved.values()]
-    try:
-        residual = await session.ts_request("jsToTsResidual", params)
-    except TransientError as err:  # no retry at the gate: report it
-        raise GateError(str(err)) from None
+    model_fixed = 0
+    if session.settings:
+        texts, model_fixed = await fix_with_model(session, moved, texts, partial(_error_count, session, moved=moved))
+    residual = await _residual(session, texts, moved)
     for old, new in moved.items():
         final = residual["texts"].get(ws.absolute(new), texts[new])
         changeset.changes[old].edits = edits_between(ws.read(old), final)
-    _add_config_changes(session, changeset, moved)
+    add_config_changes(session, changeset, moved)
 
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kimi-ts-after-") as after_dir:
         after = Path(after_dir)
         await asyncio.to_thread(materialize, ws, changeset, after)
-        config = _verify_config(ws.root, after)
+        config = verify_config(ws.root, after)
         errors = await run_tsc(tsc_command(ws.root), after, config)
         tsc_seconds = time.monotonic() - started
         broken, command_lines = False, []
@@ -75,7 +76,7 @@ async def finish_and_verify(session: JsToTsSession, changeset: Changeset) -> Ver
             broken, command_lines = await _project_command(session, after, config)
     verification = MigrationVerification(
         session._verify_command(),
-        residual["errorsBefore"],
+        residual["errorsBefore"] + model_fixed,
         len(errors),
         time.monotonic() - started,
         (errors + command_lines)[:20],
@@ -85,14 +86,30 @@ async def finish_and_verify(session: JsToTsSession, changeset: Changeset) -> Ver
         "files_converted": len(moved),
         "any_count": residual["anyCount"],
         "suppressions": residual["suppressions"],
-        "errors_before": residual["errorsBefore"],
+        "errors_before": residual["errorsBefore"] + model_fixed,  # before the model's fixes, if any
         "errors_after": len(errors),
         "tsc_seconds": round(tsc_seconds, 3),
     }
+    if session.settings:
+        verification.extra["model_fixed"] = model_fixed
     return verification
 
 
-def _add_config_changes(session: JsToTsSession, changeset: Changeset, moved: dict[str, str]) -> None:
+async def _error_count(session: JsToTsSession, texts: dict[str, str], moved: dict[str, str]) -> int:
+    return (await _residual(session, texts, moved))["errorsBefore"]
+
+
+async def _residual(session: JsToTsSession, texts: dict[str, str], moved: dict[str, str]) -> dict:
+    """The sidecar's residual pass on the program with `texts`: suppressed texts and error counts."""
+    params = session.program_params(texts)
+    params["targets"] = [session.ws.absolute(new) for new in moved.values()]
+    try:
+        return await session.ts_request("jsToTsResidual", params)
+    except TransientError as err:  # no retry at the gate: report it
+        raise GateError(str(err)) from None
+
+
+def add_config_changes(session: JsToTsSession, changeset: Changeset, moved: dict[str, str]) -> None:
     ws = session.ws
     if session.tsconfig_existed:
         edits = edits_between(ws.read("tsconfig.json"), session.tsconfig)
@@ -108,7 +125,7 @@ def _add_config_changes(session: JsToTsSession, changeset: Changeset, moved: dic
             changeset.add_edits("package.json", ws.hash("package.json"), edits_between(ws.read("package.json"), report.updated_text))
 
 
-def _verify_config(root: Path, snapshot: Path) -> str:
+def verify_config(root: Path, snapshot: Path) -> str:
     """tsconfig.json, or a config extending it that adds kimi-lsp's @types/node when the project lacks one."""
     type_roots = kimi_type_roots(root)
     if not type_roots:

@@ -20,6 +20,8 @@ class MigrationRequest:
     folder: str | None = None
     verify: str | None = None  # a project command that must pass before and after, e.g. "npm test"
     update_package: bool = False
+    model: bool = False  # residual type errors go to model agents before any suppression
+    settings: dict = field(default_factory=dict)  # model settings from the editor (never the key)
 
 
 def parse_request(args: dict) -> MigrationRequest:
@@ -32,7 +34,10 @@ def parse_request(args: dict) -> MigrationRequest:
     verify = args.get("verify")
     if verify is not None and (not isinstance(verify, str) or not verify.strip()):
         raise RequestError("'verify' must be a shell command such as \"npm test\"")
-    return MigrationRequest(files, folder or None, verify, bool(args.get("updatePackage")))
+    settings = args.get("settings") or {}
+    if not isinstance(settings, dict):
+        raise RequestError("'settings' must be an object of model settings")
+    return MigrationRequest(files, folder or None, verify, bool(args.get("updatePackage")), bool(args.get("model")), dict(settings))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,8 +48,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--update-package", action="store_true", help="update package.json scripts and devDependencies for the build step"
     )
+    group.add_argument(
+        "--model", action="store_true", help="let a model fix remaining type errors before any @ts-expect-error is added"
+    )
 
 
 def request_from_args(args: argparse.Namespace) -> dict:
     """The CLI's options as the JSON request the server's commands also take."""
-    return {"files": getattr(args, "files", None) or [], "verify": args.verify, "updatePackage": args.update_package}
+    return {
+        "files": getattr(args, "files", None) or [],
+        "verify": args.verify,
+        "updatePackage": args.update_package,
+        "model": args.model,
+    }

@@ -5,8 +5,9 @@ JSX detection, CommonJS -> ES module syntax), so every group sees the same
 converted program. Groups then rename their files and type them with
 TypeScript's codefixes, each on a sidecar holding the whole renamed program;
 a group sees the typed output of the groups it comes after. The gate adds a
-targeted `@ts-expect-error` on each line that still has an error and proves
-the result with a real `tsc --noEmit`.
+targeted `@ts-expect-error` on each line that still has an error (with
+`model`, after model agents tried to fix it) and proves the result with a
+real `tsc --noEmit`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import fnmatch
 import os
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from kimi_lsp.config import ModelSettings, load_settings
 from kimi_lsp.refactors.js_to_ts import gate
 from kimi_lsp.refactors.js_to_ts.planning import plan_groups, to_groups
 from kimi_lsp.refactors.js_to_ts.project import (
@@ -31,10 +34,14 @@ from kimi_lsp.refactors.js_to_ts.project import (
 from kimi_lsp.refactors.js_to_ts.request import NAME, MigrationRequest, RequestError
 from kimi_lsp.refactors.typescript import WorkspaceSidecars
 from kimi_lsp.swarm.changeset import Changeset, FileMove, edits_between
+from kimi_lsp.swarm.events import EventSink
 from kimi_lsp.swarm.plan import Group, Plan
 from kimi_lsp.swarm.scheduler import GroupResult
 from kimi_lsp.swarm.verify import JS_TS_SUFFIXES, Verification
 from kimi_lsp.swarm.workspace import Workspace
+
+if TYPE_CHECKING:
+    from kimi_lsp.agents.model import ModelClient
 
 JS_SUFFIXES = (".js", ".jsx", ".mjs", ".cjs")
 # Tools load these by their .js name; renaming them would break the tool, not type it.
@@ -65,6 +72,23 @@ class JsToTsSession:
         self.package = read_package(ws.read("package.json") if ws.exists("package.json") else None)
         self.tsconfig_existed = ws.exists("tsconfig.json")
         self.tsconfig = ""
+        self.settings: ModelSettings | None = None  # set when residual errors go to a model first
+        if request.model:
+            self.settings = load_settings(ws.root, request.settings)
+            self.settings.require_key()
+        self.client: ModelClient | None = None
+        self.sink: EventSink = lambda event: None
+
+    def observe(self, sink: EventSink) -> None:
+        self.sink = sink
+
+    def model_client(self) -> ModelClient:
+        from kimi_lsp.agents.model import ModelClient  # the openai package loads only when a model is used
+
+        if self.client is None:
+            assert self.settings
+            self.client = ModelClient.for_run(self.settings, self.agents)
+        return self.client
 
     # ------------------------------------------------------------ selection
 
@@ -148,6 +172,8 @@ class JsToTsSession:
 
     def _notes(self, renames: dict[str, str]) -> list[str]:
         notes = [("AMEND" if self.tsconfig_existed else "CREATE") + " tsconfig.json"]
+        if self.settings:
+            notes.append("model pass: model agents fix the remaining type errors before any @ts-expect-error is added")
         if self.ws.exists("package.json"):
             report = package_changes(self.ws.read("package.json"), renames, self.facts, self.request.update_package)
             notes += [f"package.json {entry}" for entry in report.needs_build]
@@ -213,4 +239,6 @@ class JsToTsSession:
         return await gate.finish_and_verify(self, changeset)
 
     async def close(self) -> None:
+        if self.client:
+            await self.client.close()
         await self.sidecars.close()
