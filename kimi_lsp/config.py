@@ -85,7 +85,7 @@ class ModelSettings:
             raise MissingApiKey(
                 "this refactor needs a model: set KIMI_API_KEY (and optionally KIMI_BASE_URL, default "
                 f"{DEFAULT_BASE_URL}, and KIMI_MODEL_NAME, default {DEFAULT_MODEL}); "
-                "rename runs without a model"
+                "rename and js-to-ts work without one when --prose and --model are left off"
             )
         return self.api_key
 
