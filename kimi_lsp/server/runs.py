@@ -158,7 +158,7 @@ async def run_in_background(
     except UserError as err:
         run.state.finish("failed", str(err))
         run.delivery = "not applied"
-    except asyncio.CancelledError:  # cancelled before the engine started (while snapshotting)
+    except asyncio.CancelledError:  # the engine's task is cancelled with it; nothing was written
         run.state.finish("cancelled", "cancelled; nothing was applied")
         run.delivery = "not applied"
     except Exception as err:  # a bug must end the run visibly, never leave it hanging
