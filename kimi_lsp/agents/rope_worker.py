@@ -15,7 +15,7 @@ import tempfile
 import tokenize
 from pathlib import Path
 
-from kimi_lsp.swarm.changeset import Changeset, TextEdit, content_hash, edits_between
+from kimi_lsp.swarm.changeset import TextEdit, apply_edits, edits_between
 from kimi_lsp.swarm.textpos import line_starts, offset_at
 
 
@@ -115,10 +115,10 @@ def _keep_docs(old: str, code: str, everything: str, comments: bool) -> str:
         return any(start <= offset < end for start, end in comment_spans)
 
     kept = code_edits + [e for e in edits_between(old, everything) if e not in code_edits and in_comment(e) == comments]
-    changeset = Changeset()  # only to check the edits do not overlap, and to apply them
-    if changeset.add_edits("file", content_hash(old), kept):
+    text = apply_edits(old, kept)
+    if text is None:
         raise RopeJobError("rope renamed comments and strings in a way kimi-lsp cannot separate; use both flags")
-    return changeset.new_text("file", old)
+    return text
 
 
 def _comment_spans(source: str) -> list[tuple[int, int]]:

@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 
 from kimi_lsp.agents.tools import CheckReport
 from kimi_lsp.config import ModelSettings
-from kimi_lsp.swarm.changeset import Changeset, TextEdit, content_hash
+from kimi_lsp.swarm.changeset import Changeset, TextEdit, apply_edits, content_hash
 from kimi_lsp.swarm.plan import Group
 from kimi_lsp.swarm.textpos import line_starts, offset_at, position_at
 from kimi_lsp.swarm.verify import python_compile_errors
@@ -108,7 +108,7 @@ def rebase(edits: list[TextEdit], base: str, code_edits: list[TextEdit]) -> list
         base_start, base_end = offset_at(base, *edit.start, starts), offset_at(base, *edit.end, starts)
         regions.append((base_start + shift, base_start + shift + len(edit.new_text), base_start, base_end))
         shift += len(edit.new_text) - (base_end - base_start)
-    renamed = _apply(base, code_edits)
+    renamed = apply_edits(base, code_edits)
     renamed_starts = line_starts(renamed)
 
     def to_base(offset: int) -> int:
@@ -131,12 +131,6 @@ def rebase(edits: list[TextEdit], base: str, code_edits: list[TextEdit]) -> list
     return rebased
 
 
-def _apply(base: str, edits: list[TextEdit]) -> str:
-    changeset = Changeset()
-    changeset.add_edits("file", content_hash(base), edits)
-    return changeset.new_text("file", base)
-
-
 def rebase_changeset(agent: Changeset, bases: dict[str, str], code: Changeset) -> Changeset:
     """The agent's changeset (against the renamed files) as one against the original files.
 
@@ -148,10 +142,8 @@ def rebase_changeset(agent: Changeset, bases: dict[str, str], code: Changeset) -
         base = bases[path]
         code_edits = code.changes[path].edits if path in code.changes else []
         edits = rebase(change.edits, base, code_edits)
-        trial = Changeset()
-        trial.add_edits(path, content_hash(base), code_edits)
-        wanted = agent.new_text(path, _apply(base, code_edits))
-        if trial.add_edits(path, content_hash(base), edits) or trial.new_text(path, base) != wanted:
+        wanted = agent.new_text(path, apply_edits(base, code_edits))
+        if apply_edits(base, code_edits + edits) != wanted:
             raise Overlap(f"{path}: the edits could not be separated from the rename's")
         result.add_edits(path, content_hash(base), edits)
     return result

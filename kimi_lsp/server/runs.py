@@ -192,14 +192,20 @@ async def watch_disk(run: ServerRun) -> None:
         log.info("not watching %s for changes: %s", root, err)
 
 
+def open_buffers(server: KimiLanguageServer, root: Path) -> dict[str, tuple[str, int | None]]:
+    """The editor's open documents under root: relative path -> (text, version)."""
+    buffers = {}
+    for uri, document in server.workspace.text_documents.items():
+        path = to_fs_path(uri)
+        if path and Path(path).resolve().is_relative_to(root):
+            buffers[Path(path).resolve().relative_to(root).as_posix()] = (document.source, document.version)
+    return buffers
+
+
 def read_editor(server: KimiLanguageServer, root: Path) -> tuple[ReadCurrent, dict[str, int]]:
     """Read the user's current content: open buffers first, then the disk."""
     disk = read_disk(root)
-    buffers: dict[str, tuple[str, int | None]] = {}
-    for uri, document in server.workspace.text_documents.items():
-        path = to_fs_path(uri)
-        if path and Path(path).is_relative_to(root):
-            buffers[Path(path).relative_to(root).as_posix()] = (document.source, document.version)
+    buffers = open_buffers(server, root)
 
     def read(rel: str) -> str | None:
         return buffers[rel][0] if rel in buffers else disk(rel)

@@ -21,7 +21,7 @@ from kimi_lsp.errors import UserError
 from kimi_lsp.refactors import get_refactor
 from kimi_lsp.runs import REVIEW_MODES, Runs
 from kimi_lsp.server.actions import code_actions
-from kimi_lsp.server.runs import EngineThread, ServerRun, deliver, run_in_background, undo
+from kimi_lsp.server.runs import EngineThread, ServerRun, deliver, open_buffers, run_in_background, undo
 from kimi_lsp.swarm.engine import DEFAULT_AGENTS, RunOptions, new_run_id
 from kimi_lsp.swarm.events import RunState
 from kimi_lsp.swarm.scheduler import MAX_AGENTS
@@ -78,19 +78,11 @@ class KimiLanguageServer(LanguageServer):
             raise UserError("open a folder first: kimi-lsp works on a workspace root")
         return Path(root)
 
-    def snapshot_workspace(self) -> tuple[Workspace, dict[str, int]]:
-        """The workspace with open buffers as overlays, and the versions read."""
+    def snapshot_workspace(self) -> Workspace:
+        """The workspace with the editor's open buffers as overlays (they win over the disk)."""
         ws = Workspace(self.root())
-        versions = {}
-        for uri, document in self.workspace.text_documents.items():
-            path = to_fs_path(uri)
-            if not path or not Path(path).resolve().is_relative_to(ws.root):
-                continue
-            rel = Path(path).resolve().relative_to(ws.root).as_posix()
-            ws.overlays[rel] = document.source
-            if document.version is not None:
-                versions[rel] = document.version
-        return ws, versions
+        ws.overlays = {rel: text for rel, (text, _) in open_buffers(self, ws.root).items()}
+        return ws
 
 
 def one_object(command: str, args: tuple, expected: str) -> dict:
@@ -144,7 +136,7 @@ def create_server() -> KimiLanguageServer:
             parsed = refactor.parse(request)
             agents = parse_agents(request.get("agents"))
             review = parse_review(request)
-            ws, _ = ls.snapshot_workspace()
+            ws = ls.snapshot_workspace()
             await asyncio.to_thread(getattr(refactor.session(parsed, ws, agents), "validate", lambda: None))
         except UserError as err:
             raise invalid(err) from None
@@ -237,7 +229,7 @@ def create_server() -> KimiLanguageServer:
         request = with_settings(ls, one_object("kimi.swarm.plan", args, START_SHAPE))
         try:
             refactor = get_refactor(request.get("refactor"))
-            ws, _ = ls.snapshot_workspace()
+            ws = ls.snapshot_workspace()
             session = refactor.session(refactor.parse(request), ws, parse_agents(request.get("agents")))
             try:
                 result = await session.plan()

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from kimi_lsp.errors import UserError
-from kimi_lsp.swarm.changeset import ApplyError, Changeset, Conflict, atomic_write, content_hash, edits_between
+from kimi_lsp.swarm.changeset import ApplyError, Changeset, Conflict, apply_edits, atomic_write, content_hash, edits_between
 
 ReadCurrent = Callable[[str], "str | None"]
 
@@ -60,11 +60,7 @@ def merge3(base: str, ours: str, theirs: str) -> str | None:
     overlap is a conflict. Unlike a line merge, changes on the same or on
     neighbouring lines merge as long as they do not touch the same words.
     """
-    merged = Changeset()
-    key = "file"
-    if merged.add_edits(key, "", edits_between(base, ours)) or merged.add_edits(key, "", edits_between(base, theirs)):
-        return None
-    return merged.new_text(key, base)
+    return apply_edits(base, edits_between(base, ours) + edits_between(base, theirs))
 
 
 def plan_apply(changeset: Changeset, bases: dict[str, str], read_current: ReadCurrent) -> ApplyPlan:

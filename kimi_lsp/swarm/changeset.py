@@ -160,6 +160,15 @@ class Changeset:
         return "".join(c if c.endswith("\n") else c + "\n" for c in chunks)
 
 
+
+def apply_edits(text: str, edits: list[TextEdit]) -> str | None:
+    """The text with the edits applied, or None when two of them overlap."""
+    changeset = Changeset()
+    if changeset.add_edits("", "", edits):
+        return None
+    return changeset.new_text("", text)
+
+
 def atomic_write(target: Path, data: bytes, mode_from: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".kimi-tmp", dir=target.parent)
