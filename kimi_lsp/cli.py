@@ -117,7 +117,7 @@ def manage(args, err: Console) -> int:
     if args.command == "runs":
         records = runs.store.list()
         if args.json:
-            print(json.dumps([{**r.__dict__, "stale": r.stale()} for r in records], indent=2, default=str))
+            print(json.dumps([r.listing() for r in records], indent=2))
         for record in records if not args.json else []:
             print(record.summary())
         return 0

@@ -68,7 +68,7 @@ def wait_for_delivery(root: Path, state_env: dict, delivery: str, timeout: float
         runs = json.loads(cli("runs", "--path", str(root), "--json", env=state_env).stdout or "[]")
         for run in runs:
             if run["delivery"] == delivery:
-                return run["id"]
+                return run["runId"]
         time.sleep(0.05)
     raise AssertionError(f"no run reached {delivery}")
 
@@ -109,7 +109,7 @@ def test_sigkill_at_any_moment_of_a_git_run_is_recoverable(tmp_path, state_env, 
     assert_each_file_old_or_new(root, before, expected)
 
     for run in json.loads(cli("runs", "--path", str(root), "--json", env=state_env).stdout):
-        cli("discard", run["id"], "--path", str(root), env=state_env, check=True)
+        cli("discard", run["runId"], "--path", str(root), env=state_env, check=True)
     worktrees = subprocess.run(["git", "worktree", "list"], cwd=root, capture_output=True, text=True).stdout
     branches = subprocess.run(["git", "branch", "--list", "kimi/*"], cwd=root, capture_output=True, text=True).stdout
     assert len(worktrees.strip().splitlines()) == 1 and branches.strip() == ""

@@ -217,11 +217,7 @@ def create_server() -> KimiLanguageServer:
         except UserError as err:
             raise invalid(err) from None
         return {
-            "runs": [
-                {"runId": r.id, "refactor": r.refactor, "status": r.status, "delivery": r.delivery, "stale": r.stale(),
-                 "created": r.created, "filesChanged": (r.report or {}).get("files_changed", [])}
-                for r in records
-            ]
+            "runs": [r.listing() for r in records]
         }
 
     @server.command("kimi.swarm.plan")
@@ -231,10 +227,7 @@ def create_server() -> KimiLanguageServer:
             refactor = get_refactor(request.get("refactor"))
             ws = ls.snapshot_workspace()
             session = refactor.session(refactor.parse(request), ws, parse_agents(request.get("agents")))
-            try:
-                result = await session.plan()
-            finally:
-                await session.close()
+            result = await ls.engine.run(plan_and_close(session))
         except UserError as err:
             raise invalid(err) from None
         return {"spec": result.spec_markdown(), "groups": result.to_json()}
@@ -262,6 +255,14 @@ def create_server() -> KimiLanguageServer:
                 run.task.cancel()
 
     return server
+
+
+async def plan_and_close(session):
+    """Planning lists and reads files; it runs on the engine thread like a run does."""
+    try:
+        return await session.plan()
+    finally:
+        await session.close()
 
 
 def _run_id(request: dict) -> str:

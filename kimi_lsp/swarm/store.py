@@ -71,6 +71,18 @@ class RunRecord:
             return False
         return self.pid != os.getpid() and _is_zombie(self.pid)
 
+    def listing(self) -> dict:
+        """What `kimi-lsp runs --json` and `kimi.swarm.runs` show of a run."""
+        return {
+            "runId": self.id,
+            "refactor": self.refactor,
+            "status": self.status,
+            "delivery": self.delivery,
+            "stale": self.stale(),
+            "created": self.created,
+            "filesChanged": (self.report or {}).get("files_changed", []),
+        }
+
     def summary(self) -> str:
         state = "interrupted" if self.stale() else self.status
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created))
