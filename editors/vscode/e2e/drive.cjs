@@ -65,17 +65,19 @@ async function renameThroughCodeAction(page, seenRows) {
   await page.keyboard.press('Enter');
   const action = page.locator('.action-widget .monaco-list-row', { hasText: "Kimi swarm: rename 'getUser'" }).first();
   for (let attempt = 1; ; attempt++) {
-    await runFromPalette(page, 'Refactor...');
     try {
+      // "Refactor..." is in the palette only once a code action provider is
+      // registered, i.e. once the language server has started.
+      await runFromPalette(page, 'Refactor...');
       await action.waitFor({ timeout: 10000 });
       break;
     } catch (err) {
-      if (attempt === 3) {
-        throw new Error('the Refactor menu never offered the Kimi swarm rename code action');
+      if (attempt === 6) {
+        throw new Error(`the Refactor menu never offered the Kimi swarm rename code action (${err.message})`);
       }
-      // The server may still have been starting: close the menu and ask again.
+      // The server may still have been starting: close the palette or menu and ask again.
       await page.keyboard.press('Escape');
-      await page.waitForTimeout(1000);
+      await page.waitForTimeout(2000);
     }
   }
   await screenshot(page, 'rename-code-action');
