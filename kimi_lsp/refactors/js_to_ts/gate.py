@@ -26,8 +26,8 @@ from kimi_lsp.refactors.js_to_ts.project import kimi_type_roots, package_changes
 from kimi_lsp.errors import UserError
 from kimi_lsp.swarm.changeset import Changeset, edits_between
 from kimi_lsp.swarm.scheduler import TransientError
-from kimi_lsp.swarm.verify import Verification, materialize, run_tsc
-from kimi_lsp.ts.client import tsc_command
+from kimi_lsp.swarm.verify import Verification, materialize, zero_errors_check
+from kimi_lsp.ts.client import native_tsc_command, tsc_command
 
 if TYPE_CHECKING:
     from kimi_lsp.refactors.js_to_ts.session import JsToTsSession
@@ -69,13 +69,13 @@ async def finish_and_verify(session: JsToTsSession, changeset: Changeset) -> Ver
         after = Path(after_dir)
         await asyncio.to_thread(materialize, ws, changeset, after)
         config = verify_config(ws.root, after)
-        errors = await run_tsc(tsc_command(ws.root), after, config)
+        checker, errors = await zero_errors_check(tsc_command(ws.root), native_tsc_command(ws.root), after, config)
         tsc_seconds = time.monotonic() - started
         broken, command_lines = False, []
         if session.request.verify and not errors:
             broken, command_lines = await _project_command(session, after, config)
     verification = MigrationVerification(
-        session._verify_command(),
+        session._verify_command(checker),
         residual["errorsBefore"] + model_fixed,
         len(errors),
         time.monotonic() - started,

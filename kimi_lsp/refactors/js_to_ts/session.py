@@ -184,8 +184,8 @@ class JsToTsSession:
         notes += [f"SKIP {path}: {reason}" for path, reason in sorted(self.skipped.items())]
         return notes
 
-    def _verify_command(self) -> str:
-        command = "tsc --noEmit -p tsconfig.json (zero errors)"
+    def _verify_command(self, checker: str = "tsc") -> str:
+        command = f"{checker} --noEmit -p tsconfig.json (zero errors)"
         return f"{command} && {self.request.verify}" if self.request.verify else command
 
     async def _warm_up(self) -> None:
