@@ -55,9 +55,9 @@ async def finish_and_verify(session: JsToTsSession, changeset: Changeset) -> Ver
     ws = session.ws
     moved = {m.old: m.new for m in changeset.moves}
     texts = {new: changeset.new_text(old, ws.read(old)) for old, new in moved.items()}
-    model_fixed = 0
+    model_fixed = model_typed = 0
     if session.settings:
-        texts, model_fixed = await fix_with_model(session, moved, texts, partial(_error_count, session, moved=moved))
+        texts, model_fixed, model_typed = await fix_with_model(session, moved, texts, partial(_error_count, session, moved=moved))
     residual = await _residual(session, texts, moved)
     for old, new in moved.items():
         final = residual["texts"].get(ws.absolute(new), texts[new])
@@ -92,6 +92,7 @@ async def finish_and_verify(session: JsToTsSession, changeset: Changeset) -> Ver
     }
     if session.settings:
         verification.extra["model_fixed"] = model_fixed
+        verification.extra["model_typed"] = model_typed  # `any`s the model replaced
     return verification
 
 
