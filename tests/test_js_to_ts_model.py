@@ -1,7 +1,7 @@
-"""`js-to-ts --model`: residual type errors go to a model before any suppression.
+"""`js-to-ts --model`: residual type errors and `any` types go to a model before any suppression.
 
 The model is the real fake model server over HTTP, scripted to replace one
-mistyped expression in every file its spec lists.
+expression in every file its spec lists.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from kimi_lsp.refactors.js_to_ts.session import JsToTsSession
 from kimi_lsp.swarm.apply import write_changeset
 from kimi_lsp.swarm.engine import RunOptions, RunResult, execute
 from kimi_lsp.swarm.events import RunState
+from kimi_lsp.swarm.verify import run_tsc
 from kimi_lsp.swarm.workspace import Workspace
+from kimi_lsp.ts.client import tsc_command
 from tests.projects import REPO, read_project, write_project
 
 KEY = "sk-js-to-ts-model-test"
@@ -37,12 +39,35 @@ PROJECT = {
 FIX = {"rule": {"replace": {"old": "count.toUpperCase()", "new": "String(count).toUpperCase()"}}}
 WORSE = {"rule": {"replace": {"old": "const count = 3;", "new": "const count: string = 3;\nconst other: number = 'x';"}}}
 
+# Typing alone leaves `items: any` here (nothing calls `total`) and no error.
+ANY_PROJECT = {
+    "package.json": '{"type": "module"}\n',
+    "src/prices.js": (
+        "export function total(items) {\n"
+        "  let sum = 0;\n"
+        "  for (const item of items) sum += item.price;\n"
+        "  return sum;\n"
+        "}\n"
+    ),
+}
+ANY_SITE = "src/prices.ts:1:30 any in: export function total(items: any) {"
+TYPED = {"match": ANY_SITE, "rule": {"replace": {"old": "items: any", "new": "items: { price: number }[]"}}}
+MISTYPED = {"rule": {"replace": {"old": "items: any", "new": "items: string[]"}}}
+ANOTHER_ANY = {"rule": {"replace": {"old": "let sum = 0;", "new": "let sum: any = 0;"}}}
+
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setenv("KIMI_API_KEY", KEY)
     return write_project(tmp_path / "project", PROJECT)
+
+
+@pytest.fixture
+def any_project(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("KIMI_API_KEY", KEY)
+    return write_project(tmp_path / "any-project", ANY_PROJECT)
 
 
 async def migrate(root: Path, conversation: dict | None) -> RunResult:
@@ -98,3 +123,29 @@ async def test_model_without_a_key_fails_fast_naming_the_settings(project):
     assert proc.returncode == 2, out.decode() + err.decode()
     assert "KIMI_API_KEY" in err.decode()
     assert read_project(project) == PROJECT
+
+
+async def test_the_model_replaces_an_any_with_the_type_its_code_makes_clear(any_project):
+    result = await migrate(any_project, TYPED)  # the script answers only a spec listing the exact site
+    assert result.status == "ok", result.message
+    report = result.report()
+    assert (report["model_typed"], report["model_fixed"], report["any_count"]) == (1, 0, 0)
+    assert (report["errors_after"], report["suppressions"]) == (0, 0)
+    write_changeset(any_project, result.changeset)
+    migrated = read_project(any_project)["src/prices.ts"]
+    assert migrated.startswith("export function total(items: { price: number }[]) {\n")
+    assert await run_tsc(tsc_command(any_project), any_project, "tsconfig.json") == []
+
+
+@pytest.mark.parametrize("conversation", [MISTYPED, ANOTHER_ANY], ids=["adds-an-error", "adds-an-any"])
+async def test_a_replacement_that_adds_errors_or_anys_is_rejected_and_the_any_stays(any_project, conversation):
+    result = await migrate(any_project, conversation)
+    assert result.status == "ok", result.message
+    report = result.report()
+    assert (report["model_typed"], report["model_fixed"], report["any_count"]) == (0, 0, 1)
+    assert (report["errors_after"], report["suppressions"]) == (0, 0)
+    assert report["model"]["requests"] >= 2  # the model did edit, and the check sent it back
+    write_changeset(any_project, result.changeset)
+    migrated = read_project(any_project)["src/prices.ts"]
+    assert migrated == ANY_PROJECT["src/prices.js"].replace("total(items)", "total(items: any)")
+    assert await run_tsc(tsc_command(any_project), any_project, "tsconfig.json") == []

@@ -396,7 +396,7 @@ const methods = {
   syntaxErrors,
 };
 Object.assign(methods, require('./js_to_ts')(ts, { Project, UserError, isModuleExports, commonJsExportName }));
-Object.assign(methods, require('./any_sites')(ts));
+Object.assign(methods, require('./any_sites')(ts, { lspPosition }));
 
 function requireProject() {
   if (!project) throw new UserError('init must be called first');
