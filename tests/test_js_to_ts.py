@@ -217,3 +217,47 @@ def test_files_option_converts_only_the_selection(tmp_path):
     assert "rename from src/greeter.js" in report["diff"]
     assert '"allowJs": true' in report["diff"]
     assert not (root / "src" / "greeter.ts").exists()
+
+
+def with_untyped_package(root: Path) -> Path:
+    """node_modules/dotpad: a package without type declarations (node_modules is not committed)."""
+    package = root / "node_modules" / "dotpad"
+    package.mkdir(parents=True)
+    (package / "package.json").write_text('{"name": "dotpad", "version": "1.0.0", "main": "index.js"}\n')
+    (package / "index.js").write_text("module.exports = function pad(text, width) {\n  return String(text).padEnd(width, '.');\n};\n")
+    return root
+
+
+def test_class_exports_typedefs_and_symbol_members_need_no_suppression(tmp_path):
+    root = with_untyped_package(copy_fixture(tmp_path, "class_library"))
+    before = node(root, "main.js")
+    report = migrate(root)
+    assert report["status"] == "ok", report["message"]
+    after = read_project(root)
+    assert not [path for path, text in after.items() if "@ts-expect-error" in text]
+    # `exports.Option = Option` exports the class itself, so `Option` is a type in other modules
+    assert "export { Option };" in after["lib/option.ts"]
+    assert "function line(option: Option): string {" in after["lib/command.ts"]
+    assert after["lib/command.ts"].startswith("type Option=import('./option').Option;")
+    # each class declares its own symbol-keyed member, the subclass's beside the base class's
+    assert "[INTERNALS]: { required: boolean; };" in after["lib/option.ts"]
+    assert "[INTERNALS]: { name: any; };" in after["lib/base.ts"]
+    # the untyped package is declared once instead of suppressed at its import; it counts as one any
+    assert 'declare module "dotpad";' in after["untyped-modules.d.ts"]
+    assert report["any_count"] == sum(text.count("any") for path, text in after.items() if path.endswith(".ts") and path != "untyped-modules.d.ts") + 1
+    assert type_errors(root) == []
+    compile_back(root)
+    assert node(root, "main.js") == before
+
+
+def test_untyped_packages_outside_the_config_are_suppressed_with_project_relative_messages(tmp_path):
+    root = with_untyped_package(copy_fixture(tmp_path, "class_library"))
+    (root / "tsconfig.json").write_text('{"compilerOptions": {"strict": true, "module": "nodenext"}, "files": ["main.js"]}\n')
+    report = migrate(root)
+    assert report["status"] == "ok", report["message"]
+    after = read_project(root)
+    assert "untyped-modules.d.ts" not in after  # the config's file list would not see it
+    assert '"files": ["main.ts"]' in after["tsconfig.json"]
+    suppression = next(line for line in after["lib/option.ts"].splitlines() if "TS7016" in line)
+    assert "'node_modules/dotpad/index.js'" in suppression and str(tmp_path) not in suppression
+    assert type_errors(root) == []

@@ -62,9 +62,15 @@ def test_compiler_options_follow_the_code():
 
 def test_an_existing_tsconfig_gains_only_missing_options_and_keeps_its_comments():
     text = '{\n  // ours\n  "compilerOptions": {\n    "strict": true,\n    "types": ["jest"],\n  },\n}\n'
-    amended = amended_tsconfig(text, ProjectFacts(partial=True, node_builtins=True))
+    amended = amended_tsconfig(text, ProjectFacts(partial=True, node_builtins=True), {})
     assert "// ours" in amended and '"allowJs": true,' in amended and '"types": ["node", "jest"]' in amended
-    assert amended_tsconfig(text, ProjectFacts()) == text
+    assert amended_tsconfig(text, ProjectFacts(), {}) == text
+
+
+def test_renamed_files_named_in_an_existing_tsconfig_are_named_by_their_new_path():
+    text = '{"files": ["./main.js", "lib/a.js"], "include": ["lib/**/*"], "exclude": ["legacy.js"]}'
+    amended = amended_tsconfig(text, ProjectFacts(), {"main.js": "main.ts", "lib/a.js": "lib/a.ts", "other.js": "other.ts"})
+    assert amended == '{"files": ["./main.ts", "lib/a.ts"], "include": ["lib/**/*"], "exclude": ["legacy.js"]}'
 
 
 def test_package_entries_that_need_a_build_are_reported_and_updated_on_request():

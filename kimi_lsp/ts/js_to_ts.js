@@ -10,6 +10,7 @@
 //                   `@ts-expect-error` on each line that still has an error
 // Every step is TypeScript's own code: the parser, the checker and codefixes.
 
+const fs = require('fs');
 const path = require('path');
 const { builtinModules } = require('module');
 
@@ -252,6 +253,48 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return found;
   }
 
+  // convertToEsModule turns `exports.Option = Option` into `const _Option =
+  // Option; export { _Option as Option }`, which exports the class's value
+  // but not its type, so every `Option` type annotation elsewhere breaks.
+  // Where the local is a class or function declaration that is never
+  // reassigned, `export { Option }` exports the same binding with its type.
+  function exportDeclarationsByName(file, text) {
+    const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JSX);
+    const declared = new Set(
+      sf.statements.filter((s) => (ts.isClassDeclaration(s) || ts.isFunctionDeclaration(s)) && s.name).map((s) => s.name.text)
+    );
+    const aliases = new Map(); // alias -> its `const alias = name;` statement
+    for (const stmt of sf.statements) {
+      if (!ts.isVariableStatement(stmt) || stmt.declarationList.declarations.length !== 1) continue;
+      const decl = stmt.declarationList.declarations[0];
+      if (!ts.isIdentifier(decl.name) || !decl.initializer || !ts.isIdentifier(decl.initializer)) continue;
+      const name = decl.initializer.text;
+      if (declared.has(name) && !isReassigned(sf, name)) aliases.set(decl.name.text, stmt);
+    }
+    const changes = [];
+    for (const stmt of sf.statements) {
+      if (!ts.isExportDeclaration(stmt) || stmt.moduleSpecifier || !stmt.exportClause || !ts.isNamedExports(stmt.exportClause)) continue;
+      for (const spec of stmt.exportClause.elements) {
+        const alias = aliases.get(spec.propertyName?.text);
+        if (!alias || references(sf, spec.propertyName.text) !== 2) continue; // its declaration and this export only
+        const name = alias.declarationList.declarations[0].initializer.text;
+        if (name !== spec.name.text) continue;
+        changes.push({ span: { start: alias.getFullStart(), length: alias.getEnd() - alias.getFullStart() }, newText: '' });
+        changes.push({ span: { start: spec.getStart(sf), length: spec.getWidth(sf) }, newText: name });
+      }
+    }
+    return changes.length ? applyChanges(text, changes) : text;
+  }
+
+  function references(sf, name) {
+    let count = 0;
+    (function visit(node) {
+      if (ts.isIdentifier(node) && node.text === name) count++;
+      ts.forEachChild(node, visit);
+    })(sf);
+    return count;
+  }
+
   // Any use of `exports` or `module.exports` left after conversion (the early
   // assignment kept by valueModuleChanges aside) means the file is still CommonJS.
   function hasCommonJsExports(text, allowEarlyAssignment) {
@@ -409,7 +452,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     }
     for (const file of cjs.filter((f) => !result[f].skipped)) {
       if (hasCommonJsExports(converted[file], exportEquals.has(file))) result[file] = { skipped: KEPT_COMMONJS };
-      else result[file].text = converted[file];
+      else result[file].text = exportDeclarationsByName(file, converted[file]);
     }
     const jsxFiles = new Set(migrate.filter((f) => f.endsWith('.jsx')));
     for (const file of migrate) {
@@ -490,14 +533,15 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   }
 
   // `this[KEY] = value` with `const KEY = Symbol()`: fixMissingMember does not
-  // declare symbol-keyed members, so each use is an error (TS7053). Declare
+  // declare symbol-keyed members, so each use is an error (TS7053, or TS2339 /
+  // TS2551 when a base class declares its own KEY). Declare
   // `[KEY]: <type of the assigned values>` in the class.
-  const NO_INDEX_SIGNATURE = 7053;
+  const MISSING_SYMBOL_MEMBER = [7053, 2339, 2551];
   function declareSymbolMembers(sf, project) {
     const checker = project.program().getTypeChecker();
     const members = new Map();
     for (const diag of project.service.getSemanticDiagnostics(sf.fileName)) {
-      if (diag.code !== NO_INDEX_SIGNATURE) continue;
+      if (!MISSING_SYMBOL_MEMBER.includes(diag.code)) continue;
       const access = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), ts.isElementAccessExpression);
       if (!access || access.expression.kind !== ts.SyntaxKind.ThisKeyword || !ts.isIdentifier(access.argumentExpression)) continue;
       const cls = ts.findAncestor(access, ts.isClassLike);
@@ -524,6 +568,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   }
 
   const TYPE_STEPS = [
+    'convertTypedefToType',
     'annotateWithTypeFromJSDoc',
     optionalFromJsDoc,
     'inferFromUsage',
@@ -570,9 +615,10 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   // ------------------------------------------------------------ residual errors
 
-  function directiveText(sf, line, diags) {
+  function directiveText(sf, line, diags, root) {
     const codes = Array.from(new Set(diags.map((d) => `TS${d.code}`))).join(', ');
-    let message = ts.flattenDiagnosticMessageText(diags[0].messageText, ' ').split('\n')[0];
+    // paths in messages are the run's snapshot: name them relative to the project
+    let message = ts.flattenDiagnosticMessageText(diags[0].messageText, ' ').split('\n')[0].split(root + path.sep).join('');
     if (message.length > 120) message = message.slice(0, 117) + '...';
     message = message.replace(/\*\//g, '* /');
     const lineStart = sf.getPositionOfLineAndCharacter(line, 0);
@@ -619,7 +665,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     let asserted = 0;
     for (const [line, diags] of byLine) {
       if (unused.has(line - 1)) continue;
-      const { lineStart, text } = directiveText(sf, line, diags);
+      const { lineStart, text } = directiveText(sf, line, diags, project.root);
       if (insideLiteral(sf, lineStart)) {
         const inline = diags.map((d) => inlineAssertion(sf, d)).filter(Boolean);
         unsuppressable += diags.length - inline.length;
@@ -758,8 +804,48 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     applyPerFile(project, edits);
   }
 
+  const NO_DECLARATION_FILE = 7016;
+  const UNTYPED_MODULES = 'untyped-modules.d.ts';
+
+  // `import x = require('depd')` where the package has no types is TS7016 at
+  // every import. One shorthand declaration per package (`declare module
+  // 'depd';`, typed `any`) in a file of their own replaces those errors; the
+  // user can install @types/depd and delete its line. Only where the
+  // tsconfig takes every file under the root, so tsc sees the declarations.
+  function declareUntypedModules(project, params) {
+    if ('untypedModules' in project) return project.untypedModules; // a later residual pass on the same program
+    project.untypedModules = untypedModules(project, params);
+    return project.untypedModules;
+  }
+
+  function untypedModules(project, params) {
+    const config = ts.parseConfigFileTextToJson('tsconfig.json', params.tsconfig).config || {};
+    const file = path.join(params.root, UNTYPED_MODULES);
+    if (config.files || config.include || config.extends || fs.existsSync(file)) return undefined;
+    const names = new Set();
+    for (const target of params.targets) {
+      const sf = project.program().getSourceFile(target);
+      for (const diag of project.service.getSemanticDiagnostics(target)) {
+        if (diag.code !== NO_DECLARATION_FILE) continue;
+        const token = ts.getTokenAtPosition(sf, diag.start);
+        if (ts.isStringLiteralLike(token) && !token.text.startsWith('.')) names.add(token.text);
+      }
+    }
+    if (!names.size) return undefined;
+    const text = [
+      '// Packages without type declarations: each is typed `any`. Where one has',
+      '// types on npm (npm i -D @types/NAME), install them and delete its line.',
+      ...[...names].sort().map((name) => `declare module ${JSON.stringify(name)};`),
+      '',
+    ].join('\n');
+    project.rootFiles = [...project.rootFiles, file];
+    setText(project, file, text);
+    return { path: UNTYPED_MODULES, text, modules: names.size };
+  }
+
   function residual(params) {
     const project = loadProject(params, compilerOptions(params));
+    const declarations = declareUntypedModules(project, params);
     optionalForShortCalls(project, params.targets);
     recordsForEmptyObjects(project, params.targets);
     widenForCallers(project, params.targets);
@@ -784,14 +870,14 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       if (!changed) break;
     }
     const texts = {};
-    let anyCount = 0;
+    let anyCount = declarations ? declarations.modules : 0;
     let suppressions = asserted;
     for (const file of params.targets) {
       texts[file] = project.readFile(file);
       anyCount += countAny(project.program().getSourceFile(file));
       suppressions += countDirectives(texts[file]);
     }
-    return { texts, errorsBefore, anyCount, suppressions, unsuppressable };
+    return { texts, errorsBefore, anyCount, suppressions, unsuppressable, declarations };
   }
 
   return {

@@ -63,6 +63,8 @@ async def finish_and_verify(session: JsToTsSession, changeset: Changeset) -> Ver
         final = residual["texts"].get(ws.absolute(new), texts[new])
         changeset.changes[old].edits = edits_between(ws.read(old), final)
     add_config_changes(session, changeset, moved)
+    if residual.get("declarations"):
+        changeset.creates[residual["declarations"]["path"]] = residual["declarations"]["text"]
 
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kimi-ts-after-") as after_dir:

@@ -104,8 +104,14 @@ def new_tsconfig(package: dict, facts: ProjectFacts) -> str:
     return json.dumps(config, indent=2) + "\n"
 
 
-def amended_tsconfig(text: str, facts: ProjectFacts) -> str:
-    """The existing tsconfig with only the options this migration needs added."""
+def amended_tsconfig(text: str, facts: ProjectFacts, renames: dict[str, str]) -> str:
+    """The existing tsconfig with only the options this migration needs added.
+
+    A renamed file named in it (say in "files" or "include") is named by its new path.
+    """
+    for old, new in renames.items():
+        for prefix in ("", "./"):
+            text = text.replace(json.dumps(prefix + old), json.dumps(prefix + new))
     current = _loose_json(text).get("compilerOptions", {})
     additions = {}
     if facts.partial and "allowJs" not in current:

@@ -156,13 +156,13 @@ class JsToTsSession:
             self.facts.bundler_specifiers |= is_esm and info["extensionless"] and not rel.endswith(".mjs") and not esm_package
         self.facts.partial = any(f not in self.prepared for f in self.ws.source_files(JS_SUFFIXES))
         self.facts.has_node_types = kimi_type_roots(self.ws.root) is None
+        renames = {p.old: p.new for p in self.prepared.values()}
         self.tsconfig = (
-            amended_tsconfig(self.ws.read("tsconfig.json"), self.facts)
+            amended_tsconfig(self.ws.read("tsconfig.json"), self.facts, renames)
             if self.tsconfig_existed
             else new_tsconfig(self.package, self.facts)
         )
         graph = self.sidecars.relative_graph(result["graph"])
-        renames = {p.old: p.new for p in self.prepared.values()}
         workers = min(self.agents, os.cpu_count() or 1)  # the groups' work is CPU-bound, one sidecar per core
         modules = {p.old: p.module for p in self.prepared.values()}
         groups = to_groups(plan_groups(sorted(renames), graph, workers), renames, modules)
