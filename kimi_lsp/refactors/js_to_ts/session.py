@@ -44,6 +44,10 @@ if TYPE_CHECKING:
     from kimi_lsp.agents.model import ModelClient
 
 JS_SUFFIXES = (".js", ".jsx", ".mjs", ".cjs")
+# Each sidecar loads the whole program before it types its group, and on two
+# shared cores a second program costs more than it saves below this many files
+# (bench/migration: one sidecar was faster on every package up to mocha's 55).
+FILES_PER_SIDECAR = 100
 # Tools load these by their .js name; renaming them would break the tool, not type it.
 TOOL_CONFIG = ("*.config.js", "*.config.cjs", "*.config.mjs", ".*rc.js", ".*rc.cjs", "gulpfile.js", "Gruntfile.js")
 
@@ -123,7 +127,8 @@ class JsToTsSession:
 
     async def plan(self) -> Plan:
         selected = self._selected()
-        warm_up = asyncio.ensure_future(self._warm_up())
+        workers = min(self.agents, os.cpu_count() or 1, -(-len(selected) // FILES_PER_SIDECAR))
+        warm_up = asyncio.ensure_future(self._warm_up(workers))
         result = await self.ts_request(
             "jsToTsPrepare",
             {
@@ -163,7 +168,6 @@ class JsToTsSession:
             else new_tsconfig(self.package, self.facts)
         )
         graph = self.sidecars.relative_graph(result["graph"])
-        workers = min(self.agents, os.cpu_count() or 1)  # the groups' work is CPU-bound, one sidecar per core
         modules = {p.old: p.module for p in self.prepared.values()}
         groups = to_groups(plan_groups(sorted(renames), graph, workers), renames, modules)
         plan = Plan(NAME, str(self.ws.root), groups, self._verify_command())
@@ -188,9 +192,8 @@ class JsToTsSession:
         command = f"{checker} --noEmit -p tsconfig.json (zero errors)"
         return f"{command} && {self.request.verify}" if self.request.verify else command
 
-    async def _warm_up(self) -> None:
+    async def _warm_up(self, workers: int) -> None:
         """Start the other sidecars while the first one prepares, so the first wave does not wait for them."""
-        workers = min(self.agents, os.cpu_count() or 1)
         await asyncio.gather(*(self.ts_request("syntaxErrors", {"texts": {}}) for _ in range(workers - 1)))
 
     # ------------------------------------------------------------ workers
