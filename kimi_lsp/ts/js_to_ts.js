@@ -567,23 +567,24 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return changes;
   }
 
-  const TYPE_STEPS = [
-    'convertTypedefToType',
-    'annotateWithTypeFromJSDoc',
-    optionalFromJsDoc,
-    'inferFromUsage',
-    'fixMissingMember',
-    declareSymbolMembers,
-    dropPlaceholderMemberTypes,
-    'inferFromUsage',
-    'addMissingPropertyDefiniteAssignmentAssertions',
-    relativeImportTypes,
+  // Each round costs one re-check of the targets, so steps that do not need
+  // each other's edits share a round: they are computed on the same program
+  // and their edits applied together.
+  const TYPE_ROUNDS = [
+    { steps: ['convertTypedefToType', 'annotateWithTypeFromJSDoc'] },
+    { steps: [optionalFromJsDoc] },
+    { steps: ['inferFromUsage'] },
+    { steps: ['fixMissingMember', declareSymbolMembers] },
+    { steps: [dropPlaceholderMemberTypes] },
+    { steps: ['inferFromUsage'], onlyChanged: true }, // where placeholder types were dropped
+    { steps: ['addMissingPropertyDefiniteAssignmentAssertions'] },
+    { steps: [relativeImportTypes] },
   ];
 
-  // Each step runs over every target file on one program, then all edits are
-  // applied at once: one program rebuild per step, not one per file and step.
-  // A step whose edits make a file unparsable (say, a JSDoc type TypeScript
-  // cannot print) is dropped for that file.
+  // A round runs over every target file on one program, then all edits are
+  // applied at once: one program rebuild per round, not one per file and step.
+  // A round whose edits make a file unparsable (say, a JSDoc type TypeScript
+  // cannot print) is dropped for that file. Returns the files it changed.
   function applyToAll(project, files, changesOf) {
     const pending = [];
     for (const file of files) {
@@ -594,7 +595,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       if (syntaxErrorCount(file, after) <= syntaxErrorCount(file, before)) pending.push([file, after]);
     }
     for (const [file, text] of pending) setText(project, file, text);
-    return pending.length > 0;
+    return pending.map(([file]) => file);
   }
 
   function syntaxErrorCount(file, text) {
@@ -604,10 +605,14 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   function types(params) {
     const project = loadProject(params, compilerOptions(params));
     const targets = params.targets.filter((f) => project.program().getSourceFile(f));
-    applyToAll(project, targets, (file) => namespaceForMissingDefault(project, file));
-    for (const step of TYPE_STEPS) {
-      applyToAll(project, targets, (file) =>
-        typeof step === 'string' ? editsFor(combinedFix(project, file, step), file) : step(project.program().getSourceFile(file), project)
+    let changed = applyToAll(project, targets, (file) => namespaceForMissingDefault(project, file));
+    for (const { steps, onlyChanged } of TYPE_ROUNDS) {
+      const files = onlyChanged ? changed : targets;
+      if (!files.length) continue;
+      changed = applyToAll(project, files, (file) =>
+        steps.flatMap((step) =>
+          typeof step === 'string' ? editsFor(combinedFix(project, file, step), file) : step(project.program().getSourceFile(file), project)
+        )
       );
     }
     return { texts: Object.fromEntries(targets.map((f) => [f, project.readFile(f)])) };
@@ -867,7 +872,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         asserted += outcome.asserted;
         return outcome.changes;
       });
-      if (!changed) break;
+      if (!changed.length) break;
     }
     const texts = {};
     let anyCount = declarations ? declarations.modules : 0;
