@@ -10,7 +10,9 @@ import sys
 import openai
 import pytest
 
+from kimi_lsp.agents.ratelimit import parse_duration
 from kimi_lsp.fake_model import FakeModelServer, Script, ScriptError
+from kimi_lsp.fake_model.server import duration_text
 
 MESSAGES = [{"role": "system", "content": "sys"}, {"role": "user", "content": "- MODIFY src/a.js\n- MODIFY src/b.js"}]
 
@@ -137,6 +139,37 @@ async def test_rate_limit_window_rejects_excess_with_retry_after():
         await server.close()
     assert 0 < float(limited.value.response.headers["retry-after"]) <= 30
     assert len(server.rejections) == 1
+
+
+async def test_rate_limit_window_says_what_remains_and_when_it_is_empty_again():
+    server, client = await serve({"rate_limit": {"requests": 2, "per_seconds": 30}, **turns({"content": "ok"})})
+    try:
+        first = await client.chat.completions.with_raw_response.create(model="m", messages=MESSAGES)
+        second = await client.chat.completions.with_raw_response.create(model="m", messages=MESSAGES, stream=True)
+        with pytest.raises(openai.RateLimitError) as limited:
+            await client.chat.completions.create(model="m", messages=MESSAGES)
+    finally:
+        await server.close()
+    said = [first.headers, second.headers, limited.value.response.headers]
+    assert [h["x-ratelimit-limit-requests"] for h in said] == ["2", "2", "2"]
+    assert [h["x-ratelimit-remaining-requests"] for h in said] == ["1", "0", "0"]
+    resets = [parse_duration(h["x-ratelimit-reset-requests"]) for h in said]
+    assert all(0 < reset <= 30 for reset in resets)
+    assert 0 < float(limited.value.response.headers["retry-after"]) <= resets[2]
+
+
+async def test_no_rate_limit_headers_without_a_rate_limit():
+    server, client = await serve(turns({"content": "ok"}))
+    try:
+        raw = await client.chat.completions.with_raw_response.create(model="m", messages=MESSAGES)
+    finally:
+        await server.close()
+    assert not [name for name in raw.headers if name.startswith("x-ratelimit")]
+
+
+@pytest.mark.parametrize("seconds", [0, 0.25, 6, 9.5, 62.5, 3600.25])
+def test_reset_durations_read_back_as_written(seconds):
+    assert parse_duration(duration_text(seconds)) == pytest.approx(seconds, abs=0.001)
 
 
 async def test_replace_rule_edits_every_modify_path_then_finishes():

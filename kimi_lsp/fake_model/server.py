@@ -6,6 +6,13 @@ the faults real providers produce: latency, a slow token rate, 429 with
 Retry-After (scripted, or from a requests-per-window limit), 500, requests that
 never answer, and streams cut off mid-answer. Tests and benchmarks point the
 real `openai` client at it through `base_url`.
+
+When it enforces a requests-per-window limit, every answer (429s included)
+carries the rate-limit headers hosted OpenAI-compatible providers send:
+`x-ratelimit-limit-requests`; `x-ratelimit-remaining-requests`, the requests
+that remained once this one was admitted (a gateway decides that before the
+model runs); and `x-ratelimit-reset-requests`, the time from the answer until
+the window is empty again, such as "9.5s" or "1m2.5s".
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from collections import deque
 
@@ -33,6 +41,7 @@ class FakeModelServer:
         self.requests: list[dict] = []
         self.arrivals: list[float] = []  # monotonic time of each chat request, for benchmarks
         self.rejections: list[float] = []  # monotonic time of each 429
+        self.admissions: list[float] = []  # monotonic time of each request the rate limit let through
         self._admitted: deque[float] = deque()
         self._server: asyncio.Server | None = None
         self._handlers: set[asyncio.Task] = set()
@@ -92,7 +101,9 @@ class FakeModelServer:
         retry_after = self._rate_limited()
         if retry_after is not None:
             self.rejections.append(time.monotonic())
-            return await _send_json(writer, 429, _error("rate limit reached", "rate_limit_exceeded"), retry_after)
+            error = _error("rate limit reached", "rate_limit_exceeded")
+            return await _send_json(writer, 429, error, retry_after, self._quota_headers(0))
+        remaining = self.script.rate_limit[0] - len(self._admitted) if self.script.rate_limit else 0
         answer = self.script.answer(messages)
         await asyncio.sleep(answer.latency if answer.latency is not None else self.script.latency)
         if answer.fault:
@@ -102,22 +113,44 @@ class FakeModelServer:
         usage = _usage(messages, answer)
         if request.get("stream"):
             include_usage = bool((request.get("stream_options") or {}).get("include_usage"))
-            await self._stream(writer, completion_id, request.get("model", "fake"), answer, usage if include_usage else None)
+            usage = usage if include_usage else None
+            await self._stream(writer, completion_id, request.get("model", "fake"), answer, usage, self._quota_headers(remaining))
             return False
-        return await _send_json(writer, 200, _completion(completion_id, request.get("model", "fake"), answer, usage))
+        completion = _completion(completion_id, request.get("model", "fake"), answer, usage)
+        return await _send_json(writer, 200, completion, extra_headers=self._quota_headers(remaining))
 
     def _rate_limited(self) -> float | None:
         """Seconds to wait when the sliding-window limit is full, else None (and the request counts)."""
         if not self.script.rate_limit:
             return None
         limit, window = self.script.rate_limit
-        now = time.monotonic()
-        while self._admitted and self._admitted[0] <= now - window:
-            self._admitted.popleft()
+        now = self._expire()
         if len(self._admitted) >= limit:
             return max(0.001, self._admitted[0] + window - now)
         self._admitted.append(now)
+        self.admissions.append(now)
         return None
+
+    def _expire(self) -> float:
+        """Drop admissions older than the window; returns now."""
+        assert self.script.rate_limit
+        now = time.monotonic()
+        while self._admitted and self._admitted[0] <= now - self.script.rate_limit[1]:
+            self._admitted.popleft()
+        return now
+
+    def _quota_headers(self, remaining: int) -> dict[str, str]:
+        """The x-ratelimit-*-requests headers: `remaining` as admitted, the reset as of now; none without a limit."""
+        if not self.script.rate_limit:
+            return {}
+        limit, window = self.script.rate_limit
+        now = self._expire()
+        reset = self._admitted[-1] + window - now if self._admitted else 0.0
+        return {
+            "x-ratelimit-limit-requests": str(limit),
+            "x-ratelimit-remaining-requests": str(remaining),
+            "x-ratelimit-reset-requests": duration_text(reset),
+        }
 
     async def _fault(self, writer: asyncio.StreamWriter, fault: dict, request: dict) -> bool:
         kind = fault["kind"]
@@ -135,8 +168,11 @@ class FakeModelServer:
         await writer.drain()
         return False
 
-    async def _stream(self, writer: asyncio.StreamWriter, completion_id: str, model: str, answer: Answer, usage: dict | None) -> None:
-        await _write_head(writer, 200, {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "Connection": "close"})
+    async def _stream(
+        self, writer: asyncio.StreamWriter, completion_id: str, model: str, answer: Answer, usage: dict | None, quota: dict[str, str]
+    ) -> None:
+        headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "Connection": "close"}
+        await _write_head(writer, 200, {**headers, **quota})
         delay = 1 / self.script.tokens_per_second if self.script.tokens_per_second else 0.0
 
         async def send(delta: dict, finish_reason: str | None = None) -> None:
@@ -211,9 +247,30 @@ async def _write_head(writer: asyncio.StreamWriter, status: int, headers: dict[s
     await writer.drain()
 
 
-async def _send_json(writer: asyncio.StreamWriter, status: int, payload: dict, retry_after: float | None = None) -> bool:
+def duration_text(seconds: float) -> str:
+    """A duration as OpenAI writes it in x-ratelimit-reset-*: "250ms", "9.5s", "1m2.5s".
+
+    Rounded up to the millisecond, so a client that waits that long never
+    comes back early.
+    """
+    milliseconds = math.ceil(seconds * 1000)
+    if 0 < milliseconds < 1000:
+        return f"{milliseconds}ms"
+    minutes, rest = divmod(milliseconds, 60_000)
+    text = f"{rest / 1000:.3f}".rstrip("0").rstrip(".") + "s"
+    return f"{minutes}m{text}" if minutes else text
+
+
+async def _send_json(
+    writer: asyncio.StreamWriter,
+    status: int,
+    payload: dict,
+    retry_after: float | None = None,
+    extra_headers: dict[str, str] | None = None,
+) -> bool:
     body = json.dumps(payload).encode("utf-8")
     headers = {"Content-Type": "application/json", "Content-Length": str(len(body)), "Connection": "keep-alive"}
+    headers.update(extra_headers or {})
     if retry_after is not None:
         headers["Retry-After"] = f"{retry_after:.3f}"
         headers["Retry-After-Ms"] = str(int(retry_after * 1000))
