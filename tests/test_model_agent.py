@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from kimi_lsp.agents.model import Counters, ModelClient, run_agent
-from kimi_lsp.agents.ratelimit import AdaptiveLimiter, RequestBudget
+from kimi_lsp.agents.ratelimit import AdaptiveLimiter, RequestBudget, parse_duration
+from kimi_lsp.agents.reply import Reply
 from kimi_lsp.agents.tools import AgentFiles, CheckReport, ToolBox
 from kimi_lsp.config import ModelSettings
 from kimi_lsp.fake_model import FakeModelServer, Script
@@ -266,6 +269,72 @@ async def test_a_429_halves_concurrency_once_per_overload_and_starts_pacing():
     paced = limiter.interval
     limiter.succeeded()
     assert 4 < limiter.limit <= 8 and limiter.interval < paced  # recovers gradually
+
+
+def quota(remaining: int, reset: str, limit: int | None = None) -> dict:
+    headers = {"x-ratelimit-remaining-requests": str(remaining), "x-ratelimit-reset-requests": reset}
+    return headers | ({"x-ratelimit-limit-requests": str(limit)} if limit else {})
+
+
+async def test_remaining_requests_bound_how_many_start_until_the_reset():
+    limiter = AdaptiveLimiter(8)
+    slots = [limiter.slot() for _ in range(3)]
+    answered_before = [await slot.__aenter__() for slot in slots]
+    # The provider took the three in some order: 5 remained after the first it took, 3 after the last.
+    for before, remaining in zip(answered_before, (4, 5, 3)):
+        limiter.provider_said(quota(remaining, "30s"), before)
+    assert limiter.quota_left(time.monotonic()) == 3
+    for _ in range(3):
+        await limiter.slot().__aenter__()
+    assert limiter.quota_left(time.monotonic()) == 0
+    with pytest.raises(TimeoutError):  # the reset is 30 s away
+        await asyncio.wait_for(limiter.slot().__aenter__(), 0.05)
+
+
+async def test_past_the_reset_the_whole_limit_is_there_less_requests_on_their_way():
+    limiter = AdaptiveLimiter(8)
+    slots = [limiter.slot() for _ in range(3)]
+    for slot in slots:
+        await slot.__aenter__()
+    limiter.provider_said(quota(0, "0s", limit=4), 0)
+    assert limiter.quota_left(time.monotonic()) == 1
+    await slots[0].__aexit__(None, None, None)
+    limiter.provider_said(quota(0, "0s", limit=4), 0)
+    assert limiter.quota_left(time.monotonic()) == 2
+
+
+async def test_without_rate_limit_headers_there_is_no_quota():
+    limiter = AdaptiveLimiter(8)
+    async with limiter.slot() as answered_before:
+        limiter.provider_said({"retry-after": "1"}, answered_before)
+        limiter.provider_said(quota(3, "soon"), answered_before)
+    assert limiter.quota is None and limiter.quota_left(time.monotonic()) is None
+
+
+@pytest.mark.parametrize(
+    "text, seconds",
+    [("6s", 6.0), ("1m2.5s", 62.5), ("20ms", 0.02), ("1h0m0s", 3600.0), ("2.5", 2.5), ("soon", None), ("1x", None), ("", None)],
+)
+def test_reset_durations_are_read_as_openai_writes_them(text, seconds):
+    assert parse_duration(text) == (pytest.approx(seconds) if seconds is not None else None)
+
+
+async def test_rate_limit_headers_hold_a_burst_within_the_providers_window(fake):
+    """Six requests at once, three allowed per window: the headers hold back the rest, so none is rejected."""
+    model = await fake({"rate_limit": {"requests": 3, "per_seconds": 0.5}, **conversation(FINISH)})
+    client = ModelClient.for_run(model.settings, agents=6)
+
+    async def ask(i: int) -> Reply:
+        return await client.complete("kimi-test", [{"role": "user", "content": f"request {i}"}], None, Counters(f"g{i}", i))
+
+    try:
+        await ask(0)  # the first answer says what remains
+        replies = await asyncio.gather(*(ask(i) for i in range(1, 7)))
+    finally:
+        await client.close()
+    assert [r.tool_calls[0]["name"] for r in replies] == ["finish"] * 6
+    assert model.server.rejections == [] and client.limiter.rejections == 0
+    assert len(model.server.admissions) == 7
 
 
 async def test_request_budget_counts_and_refuses():

@@ -20,6 +20,7 @@ import math
 import time
 from dataclasses import dataclass, field, replace
 
+import httpx2
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
@@ -52,6 +53,10 @@ Make the smallest change that fulfils the spec, keep the code style, and call fi
 
 class TruncatedStream(Exception):
     """The answer stopped before the provider said it was complete."""
+
+
+class MalformedAnswer(Exception):
+    """The provider answered 200 with something that is not a chat completion."""
 
 
 class Counters:
@@ -98,8 +103,13 @@ class ModelClient:
             counters.add(requests=1)
             retry_after = None
             try:
-                async with self.limiter.slot():
-                    reply = await self._request(self.clients[counters.stats.agent % len(self.clients)], model, messages, tools)
+                async with self.limiter.slot() as answered_before:
+                    try:
+                        reply, headers = await self._request(self.clients[counters.stats.agent % len(self.clients)], model, messages, tools)
+                    except openai.APIStatusError as err:
+                        self.limiter.provider_said(err.response.headers, answered_before)
+                        raise
+                    self.limiter.provider_said(headers, answered_before)
                 self.limiter.succeeded()
                 if self.recorder:
                     self.recorder.record(counters.stats.group_id, model, messages, reply.recorded())
@@ -116,6 +126,8 @@ class ModelClient:
                 problem = f"no answer within {self.settings.request_timeout:g}s"
             except (openai.APIConnectionError, TruncatedStream) as err:
                 problem = f"connection problem: {err}"
+            except MalformedAnswer as err:
+                problem = str(err)
             if self.recorder:
                 self.recorder.record(counters.stats.group_id, model, messages, error=problem)
             if attempt == MAX_ATTEMPTS:
@@ -126,24 +138,24 @@ class ModelClient:
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")
 
-    async def _request(self, client: openai.AsyncOpenAI, model: str, messages: list[dict], tools: list[dict] | None) -> Reply:
-        """POST /chat/completions through the SDK's plain `post`.
+    async def _request(
+        self, client: openai.AsyncOpenAI, model: str, messages: list[dict], tools: list[dict] | None
+    ) -> tuple[Reply, httpx2.Headers]:
+        """POST /chat/completions through the SDK's plain `post`; the reply and the response's headers.
 
         The conversation is plain JSON already; `chat.completions.create`
         would walk it through the SDK's typed-parameter transform on every
         request, several milliseconds of CPU that add up when a hundred agents
-        share one event loop. Responses are still parsed into the SDK's types.
+        share one event loop. For the same reason a whole (non-streamed) answer
+        comes back as the HTTP response, which is also where the rate-limit
+        headers are, and only the few fields used are read from its JSON;
+        streamed chunks are parsed into the SDK's types. Error statuses still
+        raise the SDK's exceptions.
         """
         body = {"model": model, "messages": messages, **({"tools": tools} if tools else {})}
         if not self.settings.stream:
-            answer = await client.post("/chat/completions", body=body, cast_to=ChatCompletion)
-            message = answer.choices[0].message
-            calls = [
-                {"id": c.id, "name": c.function.name, "arguments": c.function.arguments or ""}
-                for c in message.tool_calls or []
-            ]
-            usage = answer.usage
-            return Reply(message.content or "", calls, *_tokens(usage, messages, message.content or "", calls))
+            response = await client.post("/chat/completions", body=body, cast_to=httpx2.Response)
+            return _reply_from_completion(response.content, messages), response.headers
         stream = await client.post(
             "/chat/completions",
             body={**body, "stream": True, "stream_options": {"include_usage": True}},
@@ -169,13 +181,29 @@ class ModelClient:
             raise TruncatedStream("the answer stream ended early")
         text = "".join(content)
         ordered = [calls[i] for i in sorted(calls)]
-        return Reply(text, ordered, *_tokens(usage, messages, text, ordered))
+        reported = usage.model_dump() if usage is not None else None
+        return Reply(text, ordered, *_tokens(reported, messages, text, ordered)), stream.response.headers
 
 
-def _tokens(usage, messages: list[dict], content: str, calls: list[dict]) -> tuple[int, int]:
+def _reply_from_completion(body: bytes, messages: list[dict]) -> Reply:
+    """The assistant's text, tool calls and token counts from a chat.completion JSON body."""
+    try:
+        answer = json.loads(body)
+        message = answer["choices"][0]["message"]
+        calls = [
+            {"id": c.get("id") or "", "name": c["function"]["name"], "arguments": c["function"].get("arguments") or ""}
+            for c in message.get("tool_calls") or []
+        ]
+    except (ValueError, LookupError, TypeError, AttributeError):
+        raise MalformedAnswer(f"the answer is not a chat completion: {body[:200]!r}") from None
+    content = message.get("content") or ""
+    return Reply(content, calls, *_tokens(answer.get("usage"), messages, content, calls))
+
+
+def _tokens(usage: dict | None, messages: list[dict], content: str, calls: list[dict]) -> tuple[int, int]:
     """Tokens in and out, as the provider reported them, else a rough estimate."""
-    if usage is not None:
-        return usage.prompt_tokens or 0, usage.completion_tokens or 0
+    if usage:
+        return usage.get("prompt_tokens") or 0, usage.get("completion_tokens") or 0
     return len(json.dumps(messages)) // 4, (len(content) + sum(len(c["arguments"]) for c in calls)) // 4
 
 

@@ -14,15 +14,26 @@ rate the provider has actually been accepting (over the last minute at most,
 less 5%), and each success shortens the spacing by 0.2%, probing upward until
 the next 429 sets the pace again. The run settles just under the provider's allowed rate
 with few rejections, instead of hammering it with retries.
+
+429s come too late for the first window, though: a whole round of requests is
+on its way before the first rejection is back. Hosted providers say up front
+how many requests remain and when their window is full again
+(`x-ratelimit-remaining-requests` and `x-ratelimit-reset-requests` on every
+answer). When an answer carries them, the limiter starts no more requests than
+remain until that reset. Without them (or once the reset has passed) it works
+from 429s alone, as above.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import random
+import re
 import time
 from collections import deque
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import AsyncIterator
 
 from kimi_lsp.swarm.scheduler import GroupError
@@ -31,10 +42,33 @@ MAX_BACKOFF = 30.0
 RATE_HORIZON = 60.0  # seconds of successes used to estimate the accepted rate
 PACE_MARGIN = 0.95
 PACE_RECOVERY = 0.998
+DURATION_PART = re.compile(r"(\d+(?:\.\d*)?)(ms|h|m|s)")
+SECONDS_PER_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 class BudgetSpent(GroupError):
     """The run's request budget is used up; the message says so."""
+
+
+@dataclass(frozen=True)
+class ProviderQuota:
+    """What the provider's answers said: `allowed` requests in all may have started before `reset_at`.
+
+    An answer saying R remain, to a request that started when A earlier
+    requests had their answers, allows A + 1 + R: the provider had counted
+    those A (they were done before this one began) and this one, and had room
+    for R more. Every other request counts against the R, even those the
+    provider may have counted already, which only errs on the safe side
+    (requests travel in parallel, so their order of arrival is unknown).
+
+    At `reset_at` the provider's window is empty again. If it said its
+    `limit`, that many requests (less those still on their way) may then
+    start until an answer says more; `reset_at` is infinite until then.
+    """
+
+    allowed: int
+    reset_at: float
+    limit: int | None
 
 
 class AdaptiveLimiter:
@@ -51,14 +85,27 @@ class AdaptiveLimiter:
         self._first_start: float | None = None
         self._last_decrease = float("-inf")
         self._changed = asyncio.Condition()
+        self.started = 0
+        self.answered = 0  # requests whose slot was given back: answered, rejected or failed
+        self.quota: ProviderQuota | None = None
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Hold one request slot; waits for a free slot, any Retry-After pause, and the pace."""
+    async def slot(self) -> AsyncIterator[int]:
+        """Hold one request slot, yielding how many requests were answered before it (for `provider_said`).
+
+        Waits for a free slot, any Retry-After pause, the pace, and the
+        provider's remaining requests.
+        """
         async with self._changed:
             while True:
                 now = time.monotonic()
                 wait = max(self.paused_until - now, self._next_start - now if self.interval else 0.0)
+                if wait <= 0 and self.quota_left(now) == 0:
+                    assert self.quota
+                    if self.quota.reset_at == math.inf:  # until an answer of those on their way says more
+                        await self._changed.wait()
+                        continue
+                    wait = self.quota.reset_at - now
                 if wait > 0:
                     try:
                         await asyncio.wait_for(self._changed.wait(), wait)
@@ -69,16 +116,51 @@ class AdaptiveLimiter:
                     break
                 await self._changed.wait()
             self.in_flight += 1
+            self.started += 1
+            answered_before = self.answered
             if self._first_start is None:
                 self._first_start = now
             if self.interval:
                 self._next_start = max(now, self._next_start) + self.interval
         try:
-            yield
+            yield answered_before
         finally:
             async with self._changed:
                 self.in_flight -= 1
+                self.answered += 1
                 self._changed.notify_all()
+
+    def provider_said(self, headers, answered_before: int) -> None:
+        """Take the remaining requests and reset from an answer, if it has them; `answered_before` is from `slot`.
+
+        Call it while the request's slot is held, so waiting requests see it
+        when the slot is released. Each answer only adds what it knows: the
+        most requests any answer allows, and the latest time any says the
+        window is full again.
+        """
+        said = parse_quota(headers)
+        if said is None:
+            return
+        limit, remaining, reset = said
+        now = time.monotonic()
+        allowed, reset_at = answered_before + 1 + remaining, now + reset
+        current = self._current_quota(now)
+        if current is not None:
+            allowed = max(allowed, current.allowed)
+            reset_at = max(reset_at, current.reset_at) if current.reset_at != math.inf else reset_at
+        self.quota = ProviderQuota(allowed, reset_at, limit)
+
+    def quota_left(self, now: float) -> int | None:
+        """Requests the provider still takes before its reset; None when it has not said what it allows."""
+        quota = self._current_quota(now)
+        return None if quota is None else max(0, quota.allowed - self.started)
+
+    def _current_quota(self, now: float) -> ProviderQuota | None:
+        """The quota as of `now`: past its reset, a fresh window of the provider's limit, if known."""
+        if self.quota is not None and now >= self.quota.reset_at:
+            limit = self.quota.limit
+            self.quota = ProviderQuota(self.answered + limit, math.inf, limit) if limit else None
+        return self.quota
 
     def succeeded(self) -> None:
         now = time.monotonic()
@@ -119,6 +201,44 @@ def backoff_delay(attempt: int, retry_after: float | None, base: float = 0.5) ->
     if retry_after is not None:
         return retry_after * random.uniform(1.0, 1.1)
     return min(MAX_BACKOFF, base * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
+
+
+def parse_quota(headers) -> tuple[int | None, int, float] | None:
+    """(limit, remaining requests, seconds until the window is empty again) from x-ratelimit-*-requests.
+
+    None unless both remaining and reset are there and readable; the limit is
+    optional.
+    """
+    if headers is None:
+        return None
+    remaining, reset = headers.get("x-ratelimit-remaining-requests"), headers.get("x-ratelimit-reset-requests")
+    seconds = parse_duration(reset) if reset is not None else None
+    if remaining is None or seconds is None:
+        return None
+    try:
+        return _whole_number(headers.get("x-ratelimit-limit-requests")), max(0, int(remaining)), seconds
+    except ValueError:
+        return None
+
+
+def _whole_number(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def parse_duration(text: str) -> float | None:
+    """Seconds in an OpenAI-style duration ("6s", "1m2.5s", "20ms", "1h0m0s") or a plain number of seconds."""
+    text = text.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    parts = DURATION_PART.findall(text)
+    if not parts or "".join(number + unit for number, unit in parts) != text:
+        return None
+    return sum(float(number) * SECONDS_PER_UNIT[unit] for number, unit in parts)
 
 
 def parse_retry_after(headers) -> float | None:
