@@ -177,7 +177,7 @@ class JsToTsSession:
     def _notes(self, renames: dict[str, str]) -> list[str]:
         notes = [("AMEND" if self.tsconfig_existed else "CREATE") + " tsconfig.json"]
         if self.settings:
-            notes.append("model pass: model agents fix the remaining type errors before any @ts-expect-error is added")
+            notes.append("model pass: model agents fix the remaining type errors before any @ts-expect-error is added, and replace anys where a precise type is clear")
         if self.ws.exists("package.json"):
             report = package_changes(self.ws.read("package.json"), renames, self.facts, self.request.update_package)
             notes += [f"package.json {entry}" for entry in report.needs_build]
