@@ -23,6 +23,8 @@ from kimi_lsp.swarm.store import RunRecord, RunStore, changeset_from_json, chang
 from kimi_lsp.swarm.workspace import Workspace
 
 REVIEW_MODES = ("apply", "preview", "branch")
+KEEP_RUNS = 50  # finished runs kept for review and undo; older ones are pruned when a run starts
+PRUNABLE = ("pending", "applied", "undone", "discarded")
 
 
 @dataclass
@@ -51,6 +53,7 @@ class Runs:
         review: str = "apply",
     ) -> StartedRun:
         """Run a refactor on an isolated snapshot and record the result."""
+        await asyncio.to_thread(self.prune)
         record = RunRecord(state.run_id, refactor.name, str(self.root), request)
         run_dir = self.store.run_dir(record.id)
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -218,6 +221,21 @@ class Runs:
         if snapshot:
             discard_snapshot(snapshot)
         self.store.remove(run_id)
+
+    def prune(self, keep: int = KEEP_RUNS) -> list[str]:
+        """Drop all but the `keep` newest finished runs, as `discard` does; the ids dropped.
+
+        A run still going or interrupted (it can be resumed) and a run
+        delivered as a branch (the branch is the user's now) are never dropped.
+        """
+        finished = [
+            r for r in self.store.list()
+            if r.status != "running" and r.delivery in PRUNABLE and not r.stale()
+        ]
+        dropped = [r.id for r in finished[: max(0, len(finished) - keep)]]
+        for run_id in dropped:
+            self.discard(run_id)
+        return dropped
 
     def cleanup_snapshot(self, run_id: str) -> None:
         """After applying, the worktree is no longer needed; the record and its undo data stay."""

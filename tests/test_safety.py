@@ -232,3 +232,23 @@ def test_missing_node_is_a_clear_error_and_nothing_is_written(tmp_path, state_en
     assert report["status"] == "failed"
     assert "Node.js is not on PATH" in report["message"]
     assert snapshot(root) == before
+
+
+def test_old_finished_runs_are_pruned_when_a_run_starts_but_interrupted_and_branch_runs_are_kept(tmp_path, state_env, monkeypatch):
+    from kimi_lsp.runs import KEEP_RUNS, Runs
+    from kimi_lsp.swarm.store import RunRecord
+
+    root = tmp_path / "project"
+    write_project(root)
+    monkeypatch.setenv("XDG_STATE_HOME", state_env["XDG_STATE_HOME"])  # outside git, runs live in the state dir
+    store = Runs(root).store
+    exited = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    store.save(RunRecord("interrupted", "rename", str(root), {}, created=1.0, pid=int(exited.stdout)))
+    store.save(RunRecord("branch", "rename", str(root), {}, created=2.0, status="ok", delivery="branch"))
+    for i in range(KEEP_RUNS + 1):
+        store.save(RunRecord(f"old{i}", "rename", str(root), {}, created=10.0 + i, status="ok", delivery="applied"))
+    report = json.loads(cli("run", "rename", str(root), *RENAME, "--json", env=state_env).stdout)
+    kept = {r.id for r in store.list()}
+    assert "old0" not in kept
+    assert {"interrupted", "branch", "old1", f"old{KEEP_RUNS}", report["run_id"]} <= kept
+    assert len(kept) == KEEP_RUNS + 3
