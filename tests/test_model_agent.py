@@ -108,9 +108,10 @@ async def test_secret_key_is_never_in_a_prompt(fake, ws):
     assert SECRET not in json.dumps(model.server.requests)
 
 
-async def test_rate_limit_is_retried_after_retry_after_and_lowers_concurrency(fake, ws):
+@pytest.mark.parametrize("stream", [True, False])
+async def test_rate_limit_is_retried_after_retry_after_and_lowers_concurrency(fake, ws, stream):
     model = await fake(conversation({**EDIT, "faults": [{"kind": "429", "retry_after": 0.2}]}, FINISH))
-    client = model.client()
+    client = model.client(stream=stream)
     counters = Counters("g1", 1)
     await run_agent(client, SPEC, AgentFiles(ws, ["src/a.js"]), passing_check, counters, lambda e: None)
     assert (counters.stats.requests, counters.stats.retries) == (3, 1)
@@ -119,13 +120,29 @@ async def test_rate_limit_is_retried_after_retry_after_and_lowers_concurrency(fa
 
 
 @pytest.mark.parametrize(
-    "fault", [{"kind": "500"}, {"kind": "truncate"}, {"kind": "hang", "seconds": 30}], ids=["500", "truncated", "hang"]
+    "fault, stream",
+    [
+        ({"kind": "500"}, True),
+        ({"kind": "500"}, False),
+        ({"kind": "truncate"}, True),
+        ({"kind": "hang", "seconds": 30}, True),
+        ({"kind": "hang", "seconds": 30}, False),
+    ],
+    ids=["500-stream", "500", "truncated-stream", "hang-stream", "hang"],
 )
-async def test_transient_failures_are_retried(fake, ws, fault):
+async def test_transient_failures_are_retried(fake, ws, fault, stream):
     model = await fake(conversation({**EDIT, "faults": [fault]}, FINISH))
-    outcome, events = await run(model, ws, request_timeout=0.5)
+    outcome, events = await run(model, ws, request_timeout=0.5, stream=stream)
     assert "src/a.js" in outcome.files.changeset().changes
     assert events[-1].retries == 1
+
+
+@pytest.mark.parametrize("stream", [True, False])
+async def test_a_refused_request_fails_the_group_with_the_providers_reason(fake, ws, stream):
+    model = await fake(conversation({**EDIT, "faults": [{"kind": "401"}]}, FINISH))
+    with pytest.raises(GroupError, match=r"refused the request \(401\): incorrect API key provided"):
+        await run(model, ws, stream=stream)
+    assert len(model.server.requests) == 1  # not retried
 
 
 async def test_agent_wall_timeout_covers_retries(fake, ws):

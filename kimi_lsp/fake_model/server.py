@@ -30,7 +30,7 @@ from kimi_lsp.fake_model.script import Answer, Script
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024 * 1024
-REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error"}
+REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error"}
 
 
 class FakeModelServer:
@@ -157,6 +157,8 @@ class FakeModelServer:
         if kind == "429":
             self.rejections.append(time.monotonic())
             return await _send_json(writer, 429, _error("rate limit reached", "rate_limit_exceeded"), float(fault.get("retry_after", 1)))
+        if kind == "401":
+            return await _send_json(writer, 401, _error("incorrect API key provided", "invalid_api_key"))
         if kind == "500":
             return await _send_json(writer, 500, _error("the fake model failed", "server_error"))
         if kind == "hang":
