@@ -237,7 +237,7 @@ def test_class_exports_typedefs_and_symbol_members_need_no_suppression(tmp_path)
     assert not [path for path, text in after.items() if "@ts-expect-error" in text]
     # `exports.Option = Option` exports the class itself, so `Option` is a type in other modules
     assert "export { Option };" in after["lib/option.ts"]
-    assert "function line(option: Option): string {" in after["lib/command.ts"]
+    assert "function line(option: Option, settings: Record<string, any> = {}): string {" in after["lib/command.ts"]
     assert after["lib/command.ts"].startswith("type Option=import('./option').Option;")
     # each class declares its own symbol-keyed member, the subclass's beside the base class's
     assert "[INTERNALS]: { required: boolean; };" in after["lib/option.ts"]

@@ -156,6 +156,20 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def ratios(results: list[dict]) -> str:
+    """kimi-lsp against each ts-migrate row: how many times fewer anys plus suppressions, how many times faster."""
+    lines = []
+    for entry in results:
+        kimi, *others = entry["outcomes"]
+        kimi_total = max(1, kimi["any"] + kimi["suppressions"])
+        parts = [
+            f"{(o['any'] + o['suppressions']) / kimi_total:.1f}x fewer, {o['seconds'] / kimi['seconds']:.1f}x faster than {o['tool']}"
+            for o in others
+        ]
+        lines.append(f"- {entry['package']}: " + "; ".join(parts))
+    return "\n".join(lines)
+
+
 def main(names: list[str]) -> int:
     if not TS_MIGRATE.exists():
         run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], HERE)
@@ -165,14 +179,17 @@ def main(names: list[str]) -> int:
         original = fetch(package)
         expected = behaviour(package, original)
         kimi = with_kimi(package, original, expected)
-        tsm = with_ts_migrate(package, original)
-        results.append({**asdict(package), "package": package.name, "outcomes": [asdict(kimi), asdict(tsm)]})
-        print(f"{package.name}: kimi-lsp {asdict(kimi)}\n{package.name}: ts-migrate {asdict(tsm)}", file=sys.stderr)
+        outcomes = [kimi, with_ts_migrate(package, original)]
+        results.append({**asdict(package), "package": package.name, "outcomes": [asdict(o) for o in outcomes]})
+        for outcome in outcomes:
+            print(f"{package.name}: {asdict(outcome)}", file=sys.stderr)
     load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
     print(f"load average at the end: {' '.join(load)} on {os.cpu_count()} cores", file=sys.stderr)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "results.json").write_text(json.dumps(results, indent=2))
     print(table(results))
+    print()
+    print(ratios(results))
     return 0 if all(r["outcomes"][0]["tsc_errors"] == 0 and r["outcomes"][0]["same_behaviour"] for r in results) else 1
 
 

@@ -786,7 +786,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   const NO_SUCH_PROPERTY = 2339;
 
-  // `const x = {}` filled in later (`x.a = 1`): TypeScript types it `{}` and
+  // `const x = {}` filled in later (`x.a = 1`), or an options parameter
+  // defaulting to `{}` (`function f(opts = {})`): TypeScript types it `{}` and
   // rejects every property. One `Record<string, any>` replaces those errors.
   function recordsForEmptyObjects(project, targets) {
     const checker = project.program().getTypeChecker();
@@ -798,12 +799,14 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         const access = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), ts.isPropertyAccessExpression);
         if (!access || !ts.isIdentifier(access.expression)) continue;
         const declaration = checker.getSymbolAtLocation(access.expression)?.valueDeclaration;
-        if (!declaration || !ts.isVariableDeclaration(declaration) || declaration.type || !ts.isIdentifier(declaration.name)) continue;
+        if (!declaration || !(ts.isVariableDeclaration(declaration) || ts.isParameter(declaration))) continue;
+        if (declaration.type || !ts.isIdentifier(declaration.name)) continue;
         const init = declaration.initializer;
         if (!init || !ts.isObjectLiteralExpression(init) || init.properties.length) continue;
         const home = declaration.getSourceFile();
         if (!targets.includes(home.fileName)) continue;
-        edits.push({ file: home.fileName, span: { start: declaration.name.getEnd(), length: 0 }, newText: ': Record<string, any>' });
+        const after = (declaration.questionToken || declaration.name).getEnd();
+        edits.push({ file: home.fileName, span: { start: after, length: 0 }, newText: ': Record<string, any>' });
       }
     }
     applyPerFile(project, edits);
