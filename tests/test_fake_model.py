@@ -158,8 +158,9 @@ async def test_rate_limit_window_says_what_remains_and_when_it_is_empty_again():
     assert 0 < float(limited.value.response.headers["retry-after"]) <= resets[2]
 
 
-async def test_no_rate_limit_headers_without_a_rate_limit():
-    server, client = await serve(turns({"content": "ok"}))
+@pytest.mark.parametrize("rate_limit", [None, {"requests": 2, "per_seconds": 30, "headers": False}], ids=["no limit", "left out"])
+async def test_no_rate_limit_headers_without_a_rate_limit_or_when_left_out(rate_limit):
+    server, client = await serve({"rate_limit": rate_limit, **turns({"content": "ok"})})
     try:
         raw = await client.chat.completions.with_raw_response.create(model="m", messages=MESSAGES)
     finally:

@@ -5,7 +5,8 @@ A script is a JSON object:
     {
       "latency": 0.0,                  # seconds before every answer starts
       "tokens_per_second": 0,          # pace of streamed text; 0 = as fast as possible
-      "rate_limit": {"requests": 60, "per_seconds": 60},   # sliding window; excess gets 429 + Retry-After
+      "rate_limit": {"requests": 60, "per_seconds": 60},   # sliding window; excess gets 429 + Retry-After;
+                                       # "headers": false leaves out the x-ratelimit-* headers
       "conversations": [
         {"match": "src/a.js",          # substring of the first user message; omitted = any conversation
          "turns": [
@@ -81,6 +82,7 @@ class Script:
         self.tokens_per_second = float(data.get("tokens_per_second", 0) or 0)
         limit = data.get("rate_limit")
         self.rate_limit = (int(limit["requests"]), float(limit.get("per_seconds", 60))) if limit else None
+        self.rate_limit_headers = bool(limit.get("headers", True)) if limit else False
         self.conversations = data.get("conversations", [])
         for conversation in self.conversations:
             for turn in conversation.get("turns", []):

@@ -8,7 +8,8 @@ never answer, and streams cut off mid-answer. Tests and benchmarks point the
 real `openai` client at it through `base_url`.
 
 When it enforces a requests-per-window limit, every answer (429s included)
-carries the rate-limit headers hosted OpenAI-compatible providers send:
+carries the rate-limit headers hosted OpenAI-compatible providers send
+(unless the script says `"headers": false`, as some providers do):
 `x-ratelimit-limit-requests`; `x-ratelimit-remaining-requests`, the requests
 that remained once this one was admitted (a gateway decides that before the
 model runs); and `x-ratelimit-reset-requests`, the time from the answer until
@@ -141,7 +142,7 @@ class FakeModelServer:
 
     def _quota_headers(self, remaining: int) -> dict[str, str]:
         """The x-ratelimit-*-requests headers: `remaining` as admitted, the reset as of now; none without a limit."""
-        if not self.script.rate_limit:
+        if not self.script.rate_limit or not self.script.rate_limit_headers:
             return {}
         limit, window = self.script.rate_limit
         now = self._expire()
