@@ -23,7 +23,8 @@ Conversations are stateless on the wire, so the turn answered is the number of
 assistant messages already in the request: the agent's retries of one step get
 the same turn. A turn's `faults` are served first, one per request, in order:
 `429` (with `retry_after` seconds), `401` (a refused key), `500`, `hang`
-(never answers), `truncate` (a stream cut off mid-answer). Tool-call `arguments` given as a string are sent
+(never answers), `truncate` (a stream cut off mid-answer), `stream_error` (a
+stream that reports an error mid-answer). Tool-call `arguments` given as a string are sent
 verbatim, which is how a script serves malformed JSON.
 
 Rules answer any number of groups without listing turns: `replace` edits every
@@ -46,7 +47,7 @@ from kimi_lsp.agents.recording import conversation_key, first_user_text, step_of
 from kimi_lsp.errors import UserError
 
 MODIFY_LINE = re.compile(r"^- MODIFY (\S.*)$", re.MULTILINE)
-FAULT_KINDS = ("429", "401", "500", "hang", "truncate")
+FAULT_KINDS = ("429", "401", "500", "hang", "truncate", "stream_error")
 
 
 class ScriptError(UserError):

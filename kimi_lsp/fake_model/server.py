@@ -116,7 +116,7 @@ class FakeModelServer:
             include_usage = bool((request.get("stream_options") or {}).get("include_usage"))
             usage = usage if include_usage else None
             await self._stream(writer, completion_id, request.get("model", "fake"), answer, usage, self._quota_headers(remaining))
-            return False
+            return True
         completion = _completion(completion_id, request.get("model", "fake"), answer, usage)
         return await _send_json(writer, 200, completion, extra_headers=self._quota_headers(remaining))
 
@@ -168,18 +168,21 @@ class FakeModelServer:
         await _write_head(writer, 200, {"Content-Type": "text/event-stream", "Connection": "close"})
         chunk = _chunk("chatcmpl-cut", request.get("model", "fake"), {"role": "assistant", "content": "This answer is cut off in the mid"})
         writer.write(_sse(chunk))
+        if kind == "stream_error":
+            writer.write(_sse(_error("the model is overloaded", "server_error")))
         await writer.drain()
         return False
 
     async def _stream(
         self, writer: asyncio.StreamWriter, completion_id: str, model: str, answer: Answer, usage: dict | None, quota: dict[str, str]
     ) -> None:
-        headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "Connection": "close"}
+        """Server-sent events in HTTP chunks on a connection that stays open, as hosted providers stream."""
+        headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "Transfer-Encoding": "chunked", "Connection": "keep-alive"}
         await _write_head(writer, 200, {**headers, **quota})
         delay = 1 / self.script.tokens_per_second if self.script.tokens_per_second else 0.0
 
         async def send(delta: dict, finish_reason: str | None = None) -> None:
-            writer.write(_sse(_chunk(completion_id, model, delta, finish_reason)))
+            writer.write(_http_chunk(_sse(_chunk(completion_id, model, delta, finish_reason))))
             await writer.drain()
 
         await send({"role": "assistant", "content": ""})
@@ -194,8 +197,9 @@ class FakeModelServer:
                 await asyncio.sleep(delay)
         await send({}, answer.finish_reason)
         if usage:
-            writer.write(_sse({"id": completion_id, "object": "chat.completion.chunk", "created": int(time.time()), "model": model, "choices": [], "usage": usage}))
-        writer.write(b"data: [DONE]\n\n")
+            usage_chunk = {"id": completion_id, "object": "chat.completion.chunk", "created": int(time.time()), "model": model, "choices": [], "usage": usage}
+            writer.write(_http_chunk(_sse(usage_chunk)))
+        writer.write(_http_chunk(b"data: [DONE]\n\n") + _http_chunk(b""))
         await writer.drain()
 
 
@@ -238,6 +242,11 @@ def _chunk(completion_id: str, model: str, delta: dict, finish_reason: str | Non
 
 def _error(message: str, kind: str) -> dict:
     return {"error": {"message": message, "type": kind, "code": kind}}
+
+
+def _http_chunk(data: bytes) -> bytes:
+    """One piece of a chunked HTTP body; an empty one ends the body."""
+    return b"%x\r\n%s\r\n" % (len(data), data)
 
 
 def _sse(payload: dict) -> bytes:
