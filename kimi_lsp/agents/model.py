@@ -23,7 +23,6 @@ from dataclasses import dataclass, field, replace
 
 import httpx2
 import openai
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from kimi_lsp.agents.ratelimit import AdaptiveLimiter, RequestBudget, backoff_delay, parse_retry_after
 from kimi_lsp.agents.recording import Recorder
@@ -136,6 +135,8 @@ class ModelClient:
                 problem = f"connection problem: {err}"
             except MalformedAnswer as err:
                 problem = str(err)
+            except openai.APIError as err:  # an error event in the middle of a stream
+                problem = f"provider error: {err.message}"
             if self.recorder:
                 self.recorder.record(counters.stats.group_id, model, messages, error=problem)
             if attempt == MAX_ATTEMPTS:
@@ -156,7 +157,8 @@ class ModelClient:
         A whole answer is posted straight through the SDK's HTTP client
         (the SDK's request pipeline alone costs about 0.3 ms more); failures
         raise the SDK's exceptions all the same. A streamed answer goes
-        through the SDK's plain `post` and its chunk types.
+        through the SDK's plain `post`, which decodes the events and raises on
+        error events, and its pieces stay plain JSON objects.
         """
         body = {"model": model, "messages": messages, **({"tools": tools} if tools else {})}
         if not self.settings.stream:
@@ -165,30 +167,33 @@ class ModelClient:
         stream = await self.clients[pool].post(
             "/chat/completions",
             body={**body, "stream": True, "stream_options": {"include_usage": True}},
-            cast_to=ChatCompletion,
+            cast_to=object,
             stream=True,
-            stream_cls=openai.AsyncStream[ChatCompletionChunk],
+            stream_cls=openai.AsyncStream[object],
         )
         content: list[str] = []
         calls: dict[int, dict] = {}
         finish_reason, usage = None, None
-        async for chunk in stream:
-            usage = chunk.usage or usage
-            for choice in chunk.choices:
-                content.append(choice.delta.content or "")
-                for delta in choice.delta.tool_calls or []:
-                    call = calls.setdefault(delta.index, {"id": "", "name": "", "arguments": ""})
-                    call["id"] = delta.id or call["id"]
-                    if delta.function:
-                        call["name"] += delta.function.name or ""
-                        call["arguments"] += delta.function.arguments or ""
-                finish_reason = choice.finish_reason or finish_reason
+        try:
+            async for chunk in stream:
+                usage = chunk.get("usage") or usage
+                for choice in chunk.get("choices") or []:
+                    delta = choice.get("delta") or {}
+                    content.append(delta.get("content") or "")
+                    for piece in delta.get("tool_calls") or []:
+                        call = calls.setdefault(piece.get("index", 0), {"id": "", "name": "", "arguments": ""})
+                        call["id"] = piece.get("id") or call["id"]
+                        function = piece.get("function") or {}
+                        call["name"] += function.get("name") or ""
+                        call["arguments"] += function.get("arguments") or ""
+                    finish_reason = choice.get("finish_reason") or finish_reason
+        except (AttributeError, TypeError) as err:
+            raise MalformedAnswer(f"a streamed piece of the answer is not a chat.completion.chunk: {err}") from None
         if finish_reason is None:
             raise TruncatedStream("the answer stream ended early")
         text = "".join(content)
         ordered = [calls[i] for i in sorted(calls)]
-        reported = usage.model_dump() if usage is not None else None
-        return Reply(text, ordered, *_tokens(reported, messages, text, ordered)), stream.response.headers
+        return Reply(text, ordered, *_tokens(usage, messages, text, ordered)), stream.response.headers
 
 
     async def _post(self, pool: httpx2.AsyncClient, body: dict) -> httpx2.Response:
