@@ -17,11 +17,12 @@ with few rejections, instead of hammering it with retries.
 
 429s come too late for the first window, though: a whole round of requests is
 on its way before the first rejection is back. Hosted providers say up front
-how many requests remain and when their window is full again
+how many requests remain and when their whole allowance is back
 (`x-ratelimit-remaining-requests` and `x-ratelimit-reset-requests` on every
-answer). When an answer carries them, the limiter starts no more requests than
-remain until that reset. Without them (or once the reset has passed) it works
-from 429s alone, as above.
+answer, with `x-ratelimit-limit-requests`). When answers carry them, the
+limiter starts no more requests than remain until that reset, and after it no
+more than the provider's limit until an answer says more; 429s still slow it
+down as above. Without them it works from 429s alone.
 """
 
 from __future__ import annotations
