@@ -1,6 +1,6 @@
 """kimi-lsp js-to-ts against airbnb's ts-migrate, side by side, on real npm packages.
 
-    python bench/migration/run.py [NAME ...]
+    python bench/migration/run.py [--repeat N] [NAME ...]
 
 For each package: `npm pack NAME@VERSION` (tarballs are cached in
 bench/results/migration, never committed), unpack, install its runtime
@@ -9,14 +9,19 @@ copies, one with `kimi-lsp run js-to-ts`, one with `ts-migrate init + rename +
 migrate` (bench/migration/node_modules, TypeScript 5.9.3 pinned), and measure
 for each: wall time, `any` types, suppressions, and tsc errors. Finally the
 kimi-lsp result is compiled back to JavaScript with tsc and must print exactly
-what the original printed. Results go to bench/results/migration/results.json
-and a markdown table on stdout (docs/migration.md holds a copy).
+what the original printed. With --repeat N the two tools run N times each,
+alternating, and the wall time is the median (this machine is shared, so
+single runs wobble); the counts are the same every run. Results go to
+bench/results/migration/results.json (the latest per package) and a markdown
+table on stdout (docs/migration.md holds a copy).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import statistics
 import shutil
 import subprocess
 import sys
@@ -56,7 +61,8 @@ PACKAGES = [
 @dataclass
 class Outcome:
     tool: str
-    seconds: float
+    seconds: float  # the median over the runs
+    runs: int
     files: int
     any: int
     suppressions: int
@@ -120,7 +126,7 @@ def with_kimi(package: Package, original: Path, expected: str) -> Outcome:
     if report["status"] != "ok":
         raise RuntimeError(f"kimi-lsp on {package.name}: {report['message']}")
     found = counts(root)
-    outcome = Outcome("kimi-lsp", seconds, found["files"], found["any"], found["suppressions"], tsc_errors(root))
+    outcome = Outcome("kimi-lsp", seconds, 1, found["files"], found["any"], found["suppressions"], tsc_errors(root))
     # files kept as JavaScript are inputs, not outputs: compile only the TypeScript, in place
     run([*TSC, "-p", "tsconfig.json", "--noEmit", "false", "--allowJs", "false", "--typeRoots", KIMI_TYPES], root, check=False)
     outcome.same_behaviour = behaviour(package, root) == expected
@@ -137,20 +143,20 @@ def with_ts_migrate(package: Package, original: Path) -> Outcome:
     run([str(TS_MIGRATE), "migrate", str(root)], HERE, check=False)
     seconds = time.monotonic() - started
     found = counts(root)
-    return Outcome("ts-migrate", seconds, found["files"], found["any"], found["suppressions"], tsc_errors(root))
+    return Outcome("ts-migrate", seconds, 1, found["files"], found["any"], found["suppressions"], tsc_errors(root))
 
 
 def table(results: list[dict]) -> str:
     lines = [
-        "| package | kind | files | tool | wall s | `any` | suppressions | any + supp. | tsc errors | same behaviour |",
-        "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| package | kind | files | tool | wall s (median) | runs | `any` | suppressions | any + supp. | tsc errors | same behaviour |",
+        "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for entry in results:
         for outcome in entry["outcomes"]:
             same = {True: "yes", False: "NO", None: "not run"}[outcome["same_behaviour"]]
             lines.append(
                 f"| {entry['package']}@{entry['version']} | {entry['kind']} | {outcome['files']} | {outcome['tool']} "
-                f"| {outcome['seconds']:.1f} | {outcome['any']} | {outcome['suppressions']} "
+                f"| {outcome['seconds']:.1f} | {outcome.get('runs', 1)} | {outcome['any']} | {outcome['suppressions']} "
                 f"| {outcome['any'] + outcome['suppressions']} | {outcome['tsc_errors']} | {same} |"
             )
     return "\n".join(lines)
@@ -162,15 +168,17 @@ def ratios(results: list[dict]) -> str:
     for entry in results:
         kimi, *others = entry["outcomes"]
         kimi_total = max(1, kimi["any"] + kimi["suppressions"])
-        parts = [
-            f"{(o['any'] + o['suppressions']) / kimi_total:.1f}x fewer, {o['seconds'] / kimi['seconds']:.1f}x faster than {o['tool']}"
-            for o in others
-        ]
-        lines.append(f"- {entry['package']}: " + "; ".join(parts))
+        parts = [f"{(o['any'] + o['suppressions']) / kimi_total:.1f}x fewer anys plus suppressions than {o['tool']}, {_speed(o, kimi)}" for o in others]
+        lines.append(f"- {entry['package']}: kimi-lsp has " + "; ".join(parts))
     return "\n".join(lines)
 
 
-def main(names: list[str]) -> int:
+def _speed(other: dict, kimi: dict) -> str:
+    ratio = other["seconds"] / kimi["seconds"]
+    return f"{ratio:.1f}x faster" if ratio >= 1 else f"{1 / ratio:.1f}x slower"
+
+
+def main(names: list[str], repeat: int = 1) -> int:
     if not TS_MIGRATE.exists():
         run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], HERE)
     chosen = [p for p in PACKAGES if not names or p.name in names]
@@ -178,15 +186,25 @@ def main(names: list[str]) -> int:
     for package in chosen:
         original = fetch(package)
         expected = behaviour(package, original)
-        kimi = with_kimi(package, original, expected)
-        outcomes = [kimi, with_ts_migrate(package, original)]
+        runs = [lambda: with_kimi(package, original, expected), lambda: with_ts_migrate(package, original)]
+        rounds = [[measure() for measure in runs] for _ in range(repeat)]  # alternating, so load hits both alike
+        outcomes = []
+        for tool in range(len(runs)):
+            last = rounds[-1][tool]
+            last.seconds, last.runs = statistics.median(r[tool].seconds for r in rounds), repeat
+            outcomes.append(last)
         results.append({**asdict(package), "package": package.name, "outcomes": [asdict(o) for o in outcomes]})
         for outcome in outcomes:
             print(f"{package.name}: {asdict(outcome)}", file=sys.stderr)
     load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
     print(f"load average at the end: {' '.join(load)} on {os.cpu_count()} cores", file=sys.stderr)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "results.json").write_text(json.dumps(results, indent=2))
+    stored = RESULTS / "results.json"
+    latest = {entry["package"]: entry for entry in (json.loads(stored.read_text()) if stored.exists() else [])}
+    latest |= {entry["package"]: entry for entry in results}
+    order = [p.name for p in PACKAGES]
+    results = sorted(latest.values(), key=lambda e: order.index(e["package"]) if e["package"] in order else len(order))
+    stored.write_text(json.dumps(results, indent=2))
     print(table(results))
     print()
     print(ratios(results))
@@ -194,4 +212,8 @@ def main(names: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    parser = argparse.ArgumentParser(description="kimi-lsp js-to-ts against ts-migrate on real npm packages")
+    parser.add_argument("names", nargs="*", help="packages to run (default: all)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per tool, alternating; wall time is the median")
+    args = parser.parse_args()
+    sys.exit(main(args.names, args.repeat))
