@@ -1,4 +1,4 @@
-"""js-to-ts planning and project files, without TypeScript: groups, targets, tsconfig and package.json rules."""
+"""js-to-ts planning and project files, without TypeScript: groups, targets, tsconfig and package.json rules, and reconciling suppressions with tsc."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from kimi_lsp.refactors.js_to_ts.project import (
     package_changes,
     target_for,
 )
+from kimi_lsp.refactors.js_to_ts.reconcile import reconcile
 
 
 def test_import_cycles_are_one_component_and_dependencies_come_first():
@@ -83,3 +84,27 @@ def test_package_entries_that_need_a_build_are_reported_and_updated_on_request()
     assert updated["scripts"]["prestart"] == "npm run build" and "prelint" not in updated["scripts"]
     assert updated["scripts"]["build"] == "tsc" and updated["scripts"]["prepublishOnly"] == "npm run build"
     assert set(updated["devDependencies"]) == {"typescript", "@types/node"}
+
+
+def test_suppressions_follow_tsc_where_it_judges_a_line_differently():
+    texts = {
+        "lib/a.ts": "class A {\n  // @ts-expect-error -- TS2339: Property 'x' does not exist\n  x!: number;\n}\n",
+        "lib/b.ts": "export function f(o) {\n    return o.y;\n}\n",
+    }
+    errors = [
+        "lib/a.ts(2,3): error TS2578: Unused '@ts-expect-error' directive.",
+        "lib/b.ts(2,12): error TS2339: Property 'y' does not exist on type '/tmp/snap/lib/c'.",
+    ]
+    result = reconcile(texts, errors, "/tmp/snap")
+    assert result.texts["lib/a.ts"] == "class A {\n  x!: number;\n}\n"
+    assert result.texts["lib/b.ts"] == (
+        "export function f(o) {\n    // @ts-expect-error -- TS2339: Property 'y' does not exist on type 'lib/c'.\n    return o.y;\n}\n"
+    )
+    assert (result.added, result.removed, result.changed) == (1, 1, {"lib/a.ts", "lib/b.ts"})
+
+
+def test_tsc_errors_the_gate_cannot_settle_are_left_to_fail_the_run():
+    texts = {"app.tsx": "const x = <div>{y}</div>;\n", "a.ts": "let a = 1;\n"}
+    assert reconcile(texts, ["app.tsx(1,17): error TS2304: Cannot find name 'y'."], "/s") is None  # a line inside JSX
+    assert reconcile(texts, ["other.ts(1,1): error TS2304: Cannot find name 'z'."], "/s") is None  # not a migrated file
+    assert reconcile(texts, ["a.ts(1,1): error TS2578: Unused '@ts-expect-error' directive."], "/s") is None  # not ours

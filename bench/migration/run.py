@@ -55,6 +55,7 @@ PACKAGES = [
     Package("express", "4.21.2", "CommonJS web framework", "express.js"),
     Package("node-fetch", "3.3.2", "ES module HTTP client", "node-fetch.js"),
     Package("mocha", "10.8.2", "CommonJS test runner", "mocha.js"),
+    Package("knex", "3.1.0", "CommonJS SQL query builder", "knex.js"),
 ]
 
 

@@ -169,10 +169,7 @@ async def execute(
             sink(RunPhase("verifying"))
             result.verification = await session.verify(merged)
             if not result.verification.passed:
-                result.message = (
-                    f"verification got worse ({result.verification.errors_before} -> "
-                    f"{result.verification.errors_after} errors); nothing was applied"
-                )
+                result.message = f"{result.verification.failure()}; nothing was applied"
             else:
                 result.changeset = merged
                 result.status = "partial" if failed else "ok"

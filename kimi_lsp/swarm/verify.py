@@ -37,6 +37,10 @@ class Verification:
     def passed(self) -> bool:
         return self.errors_after <= self.errors_before
 
+    def failure(self) -> str:
+        """Why a result that did not pass is refused, for the run's message."""
+        return f"verification got worse ({self.errors_before} -> {self.errors_after} errors)"
+
     def to_json(self) -> dict:
         return {
             "command": self.command,

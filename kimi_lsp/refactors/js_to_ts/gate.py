@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from kimi_lsp.refactors.js_to_ts.model_fixes import fix_with_model
 from kimi_lsp.refactors.js_to_ts.project import kimi_type_roots, package_changes
+from kimi_lsp.refactors.js_to_ts.reconcile import reconcile
 from kimi_lsp.errors import UserError
 from kimi_lsp.swarm.changeset import Changeset, edits_between
 from kimi_lsp.swarm.scheduler import TransientError
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from kimi_lsp.refactors.js_to_ts.session import JsToTsSession
 
 VERIFY_CONFIG = "tsconfig.kimi-verify.json"
+RECONCILE_ROUNDS = 2  # tsc-driven fix-ups of the suppressions, each followed by another tsc
 COMMAND_TIMEOUT = 600
 
 
@@ -50,6 +52,11 @@ class MigrationVerification(Verification):
     def passed(self) -> bool:
         return self.errors_after == 0 and not self.command_broken
 
+    def failure(self) -> str:
+        if self.errors_after:
+            return f"the migrated code still has {self.errors_after} type error(s) (first: {self.new_errors[0]})"
+        return self.new_errors[0]  # the project command's own line: passed before, fails after
+
 
 async def finish_and_verify(session: JsToTsSession, changeset: Changeset) -> Verification:
     ws = session.ws
@@ -59,9 +66,9 @@ async def finish_and_verify(session: JsToTsSession, changeset: Changeset) -> Ver
     if session.settings:
         texts, model_fixed, model_typed = await fix_with_model(session, moved, texts, partial(_error_count, session, moved=moved))
     residual = await _residual(session, texts, moved)
+    finals = {new: residual["texts"].get(ws.absolute(new), texts[new]) for new in moved.values()}
     for old, new in moved.items():
-        final = residual["texts"].get(ws.absolute(new), texts[new])
-        changeset.changes[old].edits = edits_between(ws.read(old), final)
+        changeset.changes[old].edits = edits_between(ws.read(old), finals[new])
     add_config_changes(session, changeset, moved)
     if residual.get("declarations"):
         changeset.creates[residual["declarations"]["path"]] = residual["declarations"]["text"]
@@ -72,6 +79,17 @@ async def finish_and_verify(session: JsToTsSession, changeset: Changeset) -> Ver
         await asyncio.to_thread(materialize, ws, changeset, after)
         config = verify_config(ws.root, after)
         checker, errors = await zero_errors_check(tsc_command(ws.root), native_tsc_command(ws.root), after, config)
+        suppressions = residual["suppressions"]
+        for _ in range(RECONCILE_ROUNDS):
+            reconciled = errors and reconcile(finals, errors, str(after))
+            if not reconciled:
+                break
+            finals, suppressions = reconciled.texts, suppressions + reconciled.added - reconciled.removed
+            for old, new in moved.items():
+                if new in reconciled.changed:
+                    changeset.changes[old].edits = edits_between(ws.read(old), finals[new])
+                    (after / new).write_text(finals[new], encoding="utf-8")
+            checker, errors = await zero_errors_check(tsc_command(ws.root), native_tsc_command(ws.root), after, config)
         tsc_seconds = time.monotonic() - started
         broken, command_lines = False, []
         if session.request.verify and not errors:
@@ -87,7 +105,7 @@ async def finish_and_verify(session: JsToTsSession, changeset: Changeset) -> Ver
     verification.extra = {
         "files_converted": len(moved),
         "any_count": residual["anyCount"],
-        "suppressions": residual["suppressions"],
+        "suppressions": suppressions,
         "errors_before": residual["errorsBefore"] + model_fixed,  # before the model's fixes, if any
         "errors_after": len(errors),
         "tsc_seconds": round(tsc_seconds, 3),

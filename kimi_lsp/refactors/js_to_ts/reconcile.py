@@ -1,0 +1,68 @@
+"""Make the suppressions agree with tsc where the language service judged differently.
+
+The sidecar places each `@ts-expect-error` from the language service's
+diagnostics, but TypeScript's checker can judge a line differently depending
+on the order in which it checks the program (a property it resolved one way
+when the editor asked, another way in a whole-program `tsc`). tsc is the
+judge, so where it disagrees the gate follows it: a directive tsc calls unused
+(TS2578) is removed, and a line where tsc alone reports an error gets one.
+Only plain TypeScript files are edited this way; a .tsx line may sit inside
+JSX, where a line comment is text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+TSC_ERROR_LINE = re.compile(r"^(?P<path>.+?)\((?P<line>\d+),(?P<col>\d+)\): error TS(?P<code>\d+): (?P<message>.*)$")
+OUR_DIRECTIVE = re.compile(r"^\s*// @ts-expect-error -- TS\d+")
+UNUSED_DIRECTIVE = "2578"
+EDITABLE = (".ts", ".mts", ".cts")
+MAX_MESSAGE = 120
+
+
+@dataclass
+class Reconciled:
+    texts: dict[str, str]
+    added: int = 0
+    removed: int = 0
+    changed: set[str] = field(default_factory=set)
+
+
+def reconcile(texts: dict[str, str], errors: list[str], snapshot_root: str) -> Reconciled | None:
+    """`texts` with the directives tsc asks for, or None when some error is not one this can settle."""
+    by_file: dict[str, dict[int, list[tuple[str, str]]]] = {}
+    for line in errors:
+        match = TSC_ERROR_LINE.match(line.strip())
+        if not match or match["path"] not in texts or not match["path"].endswith(EDITABLE):
+            return None
+        message = match["message"].replace(snapshot_root.rstrip("/") + "/", "")
+        by_file.setdefault(match["path"], {}).setdefault(int(match["line"]) - 1, []).append((match["code"], message))
+    result = Reconciled(dict(texts))
+    for path, lines_with_errors in by_file.items():
+        lines = texts[path].split("\n")
+        for number in sorted(lines_with_errors, reverse=True):  # bottom up, so earlier line numbers hold
+            found = lines_with_errors[number]
+            if all(code == UNUSED_DIRECTIVE for code, _ in found):
+                if not OUR_DIRECTIVE.match(lines[number]):
+                    return None
+                del lines[number]
+                result.removed += 1
+            elif all(code != UNUSED_DIRECTIVE for code, _ in found):
+                lines.insert(number, _directive(lines[number], found))
+                result.added += 1
+            else:
+                return None
+        result.texts[path] = "\n".join(lines)
+        result.changed.add(path)
+    return result
+
+
+def _directive(line: str, found: list[tuple[str, str]]) -> str:
+    indent = re.match(r"[ \t]*", line).group(0)
+    codes = ", ".join(dict.fromkeys(f"TS{code}" for code, _ in found))
+    message = found[0][1]
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 3] + "..."
+    return f"{indent}// @ts-expect-error -- {codes}: {message}"
