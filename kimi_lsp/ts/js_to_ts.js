@@ -503,6 +503,48 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return changes;
   }
 
+  // fixMissingMember declares `x: T;` in a class for each `this.x` it cannot
+  // find, and writes `m() { throw new Error('Method not implemented.') }` for
+  // a method. In JavaScript those members are set at run time (by the
+  // constructor, a base class's constructor, or `C.prototype.m = ...`), so any
+  // code emitted for them changes behaviour: a field (emitted under
+  // useDefineForClassFields) resets what a base constructor set, and a stub
+  // method shadows the prototype's. Every member it adds to a class becomes a
+  // `declare` field: a type and no code (a method, `declare m: (...) => any`).
+  function declaredMissingMembers(sf, project) {
+    return editsFor(combinedFix(project, sf.fileName, 'fixMissingMember'), sf.fileName).map((change) => {
+      const inClass = ts.findAncestor(ts.getTokenAtPosition(sf, change.span.start), ts.isClassLike);
+      return inClass ? { ...change, newText: declaredOnly(change.newText) } : change;
+    });
+  }
+
+  const NOT_IMPLEMENTED_STUB = /^\{\s*throw new Error\(['"]Method not implemented\.['"]\);?\s*\}$/;
+
+  function declaredOnly(members) {
+    const prefix = 'class Members {';
+    const text = `${prefix}${members}\n}`;
+    const cls = ts.createSourceFile('members.ts', text, ts.ScriptTarget.Latest, true).statements[0];
+    if (!cls || !ts.isClassDeclaration(cls)) return members;
+    const sf = cls.getSourceFile();
+    const static_ = (m) => (ts.getModifiers(m) || []).some((k) => k.kind === ts.SyntaxKind.StaticKeyword);
+    const declared = (m) => (ts.getModifiers(m) || []).some((k) => k.kind === ts.SyntaxKind.DeclareKeyword);
+    const changes = [];
+    for (const member of cls.members) {
+      if (static_(member) || declared(member)) continue;
+      if (ts.isPropertyDeclaration(member) && !member.initializer) {
+        changes.push({ span: { start: member.getStart(sf), length: 0 }, newText: 'declare ' });
+      } else if (ts.isMethodDeclaration(member) && member.body && NOT_IMPLEMENTED_STUB.test(member.body.getText(sf))) {
+        const typeParameters = member.typeParameters ? `<${member.typeParameters.map((t) => t.getText(sf)).join(', ')}>` : '';
+        const parameters = member.parameters.map((p) => p.getText(sf)).join(', ');
+        const returns = member.type ? member.type.getText(sf) : 'any';
+        const signature = `declare ${member.name.getText(sf)}: ${typeParameters}(${parameters}) => ${returns};`;
+        changes.push({ span: { start: member.getStart(sf), length: member.getEnd() - member.getStart(sf) }, newText: signature });
+      }
+    }
+    const out = applyChanges(text, changes);
+    return out.slice(prefix.length, out.length - 2);
+  }
+
   // fixMissingMember types `this.items = []` as `never[]` and `this.x = null` as
   // `null`: initial values, not the member's type. Drop those annotations so
   // inferFromUsage infers the type from every use of the member.
@@ -560,7 +602,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       const brace = cls.members.pos;
       const lines = [...keys].map(([key, types]) => {
         const printable = [...types].filter((t) => !/import\(|\.\.\./.test(t));
-        return `\n  [${key}]: ${printable.length && printable.length === types.size ? printable.join(' | ') : 'any'};`;
+        return `\n  declare [${key}]: ${printable.length && printable.length === types.size ? printable.join(' | ') : 'any'};`;
       });
       changes.push({ span: { start: brace, length: 0 }, newText: lines.join('') });
     }
@@ -574,7 +616,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     { steps: ['convertTypedefToType', 'annotateWithTypeFromJSDoc'] },
     { steps: [optionalFromJsDoc] },
     { steps: ['inferFromUsage'] },
-    { steps: ['fixMissingMember', declareSymbolMembers] },
+    { steps: [declaredMissingMembers, declareSymbolMembers] },
     { steps: [dropPlaceholderMemberTypes] },
     { steps: ['inferFromUsage'], onlyChanged: true }, // where placeholder types were dropped
     { steps: ['addMissingPropertyDefiniteAssignmentAssertions'] },
