@@ -526,11 +526,11 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const cls = ts.createSourceFile('members.ts', text, ts.ScriptTarget.Latest, true).statements[0];
     if (!cls || !ts.isClassDeclaration(cls)) return members;
     const sf = cls.getSourceFile();
-    const static_ = (m) => (ts.getModifiers(m) || []).some((k) => k.kind === ts.SyntaxKind.StaticKeyword);
-    const declared = (m) => (ts.getModifiers(m) || []).some((k) => k.kind === ts.SyntaxKind.DeclareKeyword);
+    const isStatic = (m) => (ts.getModifiers(m) || []).some((k) => k.kind === ts.SyntaxKind.StaticKeyword);
+    const isDeclared = (m) => (ts.getModifiers(m) || []).some((k) => k.kind === ts.SyntaxKind.DeclareKeyword);
     const changes = [];
     for (const member of cls.members) {
-      if (static_(member) || declared(member)) continue;
+      if (isStatic(member) || isDeclared(member)) continue;
       if (ts.isPropertyDeclaration(member) && !member.initializer) {
         changes.push({ span: { start: member.getStart(sf), length: 0 }, newText: 'declare ' });
       } else if (ts.isMethodDeclaration(member) && member.body && NOT_IMPLEMENTED_STUB.test(member.body.getText(sf))) {
