@@ -61,11 +61,10 @@ async function renameThroughCodeAction(page, seenRows) {
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'api.js' }).first().waitFor({ timeout: 15000 });
   await page.keyboard.press('Enter');
   await page.locator('.tabs-container .tab', { hasText: 'api.js' }).waitFor({ timeout: 15000 });
-  await quickOpen(page, ':8:10');
-  await page.keyboard.press('Enter');
   const action = page.locator('.action-widget .monaco-list-row', { hasText: "Kimi swarm: rename 'getUser'" }).first();
   for (let attempt = 1; ; attempt++) {
     try {
+      await cursorAt(page, 8, 10); // on getUser: the rename action is offered for the symbol under the cursor
       // "Refactor..." is in the palette only once a code action provider is
       // registered, i.e. once the language server has started.
       await runFromPalette(page, 'Refactor...');
@@ -101,6 +100,26 @@ async function renameThroughCodeAction(page, seenRows) {
     fs.readFileSync(path.join(PROJECT, 'index.js'), 'utf8').includes('fetchUser'),
   );
   await screenshot(page, 'renamed');
+}
+
+/** Put the cursor at line:col with "Go to Line", and wait until the status bar says it is there. */
+async function cursorAt(page, line, col) {
+  const status = page.locator('.statusbar-item', { hasText: `Ln ${line}, Col ${col}` });
+  for (let attempt = 1; ; attempt++) {
+    await quickOpen(page, `:${line}:${col}`);
+    // Enter before the palette has switched to "Go to Line" would go nowhere
+    await page.locator('.quick-input-widget', { hasText: `line ${line}` }).waitFor({ timeout: 15000 });
+    await page.keyboard.press('Enter');
+    try {
+      await status.first().waitFor({ timeout: 5000 });
+      return;
+    } catch (err) {
+      if (attempt === 3) {
+        throw new Error(`the cursor never reached ${line}:${col} (${err.message})`);
+      }
+      await page.keyboard.press('Escape');
+    }
+  }
 }
 
 async function runFromPalette(page, title) {
