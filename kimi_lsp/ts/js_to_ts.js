@@ -545,6 +545,30 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return out.slice(prefix.length, out.length - 2);
   }
 
+  // A subclass that uses `this.x` set by its base class got its own
+  // `declare x` in the same round as the base class; two declarations can
+  // disagree on the type (TS2416). The base class's declaration is the one
+  // kept, as in the JavaScript, where the base class sets it.
+  function inheritedMembersOnce(sf, project) {
+    const checker = project.program().getTypeChecker();
+    const changes = [];
+    (function visit(node) {
+      if (ts.isClassLike(node) && ts.getClassExtendsHeritageElement(node)) {
+        const symbol = node.name ? checker.getSymbolAtLocation(node.name) : node.symbol;
+        const bases = symbol ? checker.getBaseTypes(checker.getDeclaredTypeOfSymbol(symbol)) : [];
+        for (const member of node.members) {
+          const declared = ts.isPropertyDeclaration(member) && (ts.getModifiers(member) || []).some((k) => k.kind === ts.SyntaxKind.DeclareKeyword);
+          if (!declared || !ts.isIdentifier(member.name)) continue;
+          if (bases.some((base) => checker.getPropertyOfType(base, member.name.text))) {
+            changes.push({ span: { start: member.getFullStart(), length: member.getEnd() - member.getFullStart() }, newText: '' });
+          }
+        }
+      }
+      ts.forEachChild(node, visit);
+    })(sf);
+    return changes;
+  }
+
   // fixMissingMember types `this.items = []` as `never[]` and `this.x = null` as
   // `null`: initial values, not the member's type. Drop those annotations so
   // inferFromUsage infers the type from every use of the member.
@@ -617,6 +641,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     { steps: [optionalFromJsDoc] },
     { steps: ['inferFromUsage'] },
     { steps: [declaredMissingMembers, declareSymbolMembers] },
+    { steps: [inheritedMembersOnce] },
     { steps: [dropPlaceholderMemberTypes] },
     { steps: ['inferFromUsage'], onlyChanged: true }, // where placeholder types were dropped
     { steps: ['addMissingPropertyDefiniteAssignmentAssertions'] },
