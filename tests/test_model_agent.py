@@ -321,6 +321,19 @@ async def test_past_the_reset_the_whole_limit_is_there_less_requests_on_their_wa
     assert limiter.quota_left(time.monotonic()) == 2
 
 
+async def test_answers_that_stop_saying_what_remains_do_not_stall_the_run():
+    limiter = AdaptiveLimiter(8)
+    async with limiter.slot() as answered_before:
+        limiter.provider_said(quota(0, "0s", limit=1), answered_before)
+    async with limiter.slot():  # the one request the fresh window allows; its answer has no headers (a 500, say)
+        pass
+    # nothing is on its way that could say more, so the next request goes on without the provider's count
+    async with asyncio.timeout(2):
+        async with limiter.slot():
+            pass
+    assert limiter.quota is None
+
+
 async def test_without_rate_limit_headers_there_is_no_quota():
     limiter = AdaptiveLimiter(8)
     async with limiter.slot() as answered_before:

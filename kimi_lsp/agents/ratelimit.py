@@ -103,6 +103,11 @@ class AdaptiveLimiter:
                 wait = max(self.paused_until - now, self._next_start - now if self.interval else 0.0)
                 if wait <= 0 and self.quota_left(now) == 0:
                     assert self.quota
+                    if self.quota.reset_at == math.inf and self.in_flight == 0:
+                        # every request since the reset came back without saying more (say, 500s
+                        # without headers): nothing will; go on from 429s alone until an answer does
+                        self.quota = None
+                        continue
                     if self.quota.reset_at == math.inf:  # until an answer of those on their way says more
                         await self._changed.wait()
                         continue
