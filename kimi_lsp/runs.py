@@ -227,7 +227,10 @@ class Runs:
 
         A run still going or interrupted (it can be resumed) and a run
         delivered as a branch (the branch is the user's now) are never dropped.
+        Records are read only when there are more than `keep` of them.
         """
+        if self.store.count() <= keep:
+            return []
         finished = [
             r for r in self.store.list()
             if r.status != "running" and r.delivery in PRUNABLE and not r.stale()

@@ -195,7 +195,6 @@ class ModelClient:
         ordered = [calls[i] for i in sorted(calls)]
         return Reply(text, ordered, *_tokens(usage, messages, text, ordered)), stream.response.headers
 
-
     async def _post(self, pool: httpx2.AsyncClient, body: dict) -> httpx2.Response:
         """The provider's 2xx response to `body`, or the SDK's exception for what went wrong."""
         try:

@@ -124,6 +124,10 @@ class RunStore:
             raise UserError(f"no run {run_id!r} in {self.root}; `kimi-lsp runs` lists them")
         return RunRecord(**json.loads(path.read_text()))
 
+    def count(self) -> int:
+        """How many runs are recorded, without reading them."""
+        return sum(1 for folder in self.dir.iterdir() if folder.is_dir()) if self.dir.is_dir() else 0
+
     def list(self) -> list[RunRecord]:
         if not self.dir.is_dir():
             return []

@@ -21,6 +21,8 @@ from kimi_lsp.swarm.changeset import Changeset
 from kimi_lsp.swarm.workspace import Workspace
 
 TSC_ERROR = re.compile(r"error TS\d+:")
+# one `tsc --pretty false` error line: path(line,col): error TSxxxx: message
+TSC_ERROR_LINE = re.compile(r"^(?P<path>.+?)\((?P<line>\d+),(?P<col>\d+)\): error (?P<code>TS\d+): (?P<message>.*)$")
 JS_TS_SUFFIXES = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")
 
 

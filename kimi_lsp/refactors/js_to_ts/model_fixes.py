@@ -22,7 +22,7 @@ from kimi_lsp.agents.tools import AgentFiles, CheckReport
 from kimi_lsp.config import ModelSettings
 from kimi_lsp.swarm.changeset import Changeset, FileMove, edits_between
 from kimi_lsp.swarm.scheduler import GroupError
-from kimi_lsp.swarm.verify import materialize, run_tsc
+from kimi_lsp.swarm.verify import TSC_ERROR_LINE, materialize, run_tsc
 from kimi_lsp.swarm.workspace import Workspace
 from kimi_lsp.ts.client import tsc_command
 
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from kimi_lsp.refactors.js_to_ts.session import JsToTsSession
 
 FILES_PER_AGENT = 3
-TSC_ERROR_LINE = re.compile(r"^(?P<path>.+?)\((?P<line>\d+),(?P<col>\d+)\): error (?P<code>TS\d+): (?P<message>.*)$")
 SUPPRESSION = re.compile(r"@ts-(?:expect-error|ignore|nocheck)")
 
 ErrorCounter = Callable[[dict[str, str]], Awaitable[int]]  # residual errors of the program with these texts

@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-TSC_ERROR_LINE = re.compile(r"^(?P<path>.+?)\((?P<line>\d+),(?P<col>\d+)\): error TS(?P<code>\d+): (?P<message>.*)$")
+from kimi_lsp.swarm.verify import TSC_ERROR_LINE
+
 OUR_DIRECTIVE = re.compile(r"^\s*// @ts-expect-error -- TS\d+")
-UNUSED_DIRECTIVE = "2578"
+UNUSED_DIRECTIVE = "TS2578"
 EDITABLE = (".ts", ".mts", ".cts")
 MAX_MESSAGE = 120
 
@@ -61,7 +62,7 @@ def reconcile(texts: dict[str, str], errors: list[str], snapshot_root: str) -> R
 
 def _directive(line: str, found: list[tuple[str, str]]) -> str:
     indent = re.match(r"[ \t]*", line).group(0)
-    codes = ", ".join(dict.fromkeys(f"TS{code}" for code, _ in found))
+    codes = ", ".join(dict.fromkeys(code for code, _ in found))
     message = found[0][1]
     if len(message) > MAX_MESSAGE:
         message = message[: MAX_MESSAGE - 3] + "..."
