@@ -126,10 +126,12 @@ async def test_rate_limit_is_retried_after_retry_after_and_lowers_concurrency(fa
         ({"kind": "500"}, False),
         ({"kind": "truncate"}, True),
         ({"kind": "stream_error"}, True),
+        ({"kind": "drop"}, True),
+        ({"kind": "drop"}, False),
         ({"kind": "hang", "seconds": 30}, True),
         ({"kind": "hang", "seconds": 30}, False),
     ],
-    ids=["500-stream", "500", "truncated-stream", "error-event-stream", "hang-stream", "hang"],
+    ids=["500-stream", "500", "truncated-stream", "error-event-stream", "dropped-stream", "dropped", "hang-stream", "hang"],
 )
 async def test_transient_failures_are_retried(fake, ws, fault, stream):
     model = await fake(conversation({**EDIT, "faults": [fault]}, FINISH))

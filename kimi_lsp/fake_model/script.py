@@ -24,7 +24,8 @@ assistant messages already in the request: the agent's retries of one step get
 the same turn. A turn's `faults` are served first, one per request, in order:
 `429` (with `retry_after` seconds), `401` (a refused key), `500`, `hang`
 (never answers), `truncate` (a stream cut off mid-answer), `stream_error` (a
-stream that reports an error mid-answer). Tool-call `arguments` given as a string are sent
+stream that reports an error mid-answer), `drop` (the connection dies in the
+middle of an HTTP chunk). Tool-call `arguments` given as a string are sent
 verbatim, which is how a script serves malformed JSON.
 
 Rules answer any number of groups without listing turns: `replace` edits every
@@ -47,7 +48,7 @@ from kimi_lsp.agents.recording import conversation_key, first_user_text, step_of
 from kimi_lsp.errors import UserError
 
 MODIFY_LINE = re.compile(r"^- MODIFY (\S.*)$", re.MULTILINE)
-FAULT_KINDS = ("429", "401", "500", "hang", "truncate", "stream_error")
+FAULT_KINDS = ("429", "401", "500", "hang", "truncate", "stream_error", "drop")
 
 
 class ScriptError(UserError):

@@ -165,8 +165,13 @@ class FakeModelServer:
         if kind == "hang":
             await asyncio.sleep(float(fault.get("seconds", 3600)))
             return False
-        await _write_head(writer, 200, {"Content-Type": "text/event-stream", "Connection": "close"})
         chunk = _chunk("chatcmpl-cut", request.get("model", "fake"), {"role": "assistant", "content": "This answer is cut off in the mid"})
+        if kind == "drop":  # the connection dies in the middle of an HTTP chunk
+            await _write_head(writer, 200, {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"})
+            writer.write(_http_chunk(_sse(chunk)) + b"400\r\ndata: {")
+            await writer.drain()
+            return False
+        await _write_head(writer, 200, {"Content-Type": "text/event-stream", "Connection": "close"})
         writer.write(_sse(chunk))
         if kind == "stream_error":
             writer.write(_sse(_error("the model is overloaded", "server_error")))
