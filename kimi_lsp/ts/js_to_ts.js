@@ -140,6 +140,149 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return undefined;
   }
 
+  // ------------------------------------------------------------ CommonJS forms convertToEsModule does not know
+
+  // Assignment chains: `a = b = v` -> [a, b] and v.
+  function assignmentChain(node) {
+    const targets = [];
+    let value = node;
+    while (ts.isParenthesizedExpression(value)) value = value.expression;
+    while (ts.isBinaryExpression(value) && value.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      targets.push(value.left);
+      value = value.right;
+      while (ts.isParenthesizedExpression(value)) value = value.expression;
+    }
+    return { targets, value };
+  }
+
+  const isExportsName = (node) => ts.isIdentifier(node) && node.text === 'exports';
+  const isVoidZero = (node) => ts.isVoidExpression(node) && ts.isNumericLiteral(node.expression);
+  const isEmptyObject = (node) => ts.isObjectLiteralExpression(node) && node.properties.length === 0;
+
+  function isEsModuleMarker(stmt) {
+    if (!ts.isExpressionStatement(stmt) || !ts.isCallExpression(stmt.expression)) return false;
+    const { expression: callee, arguments: args } = stmt.expression;
+    return (
+      ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Object' &&
+      callee.name.text === 'defineProperty' && args.length === 3 && isExportsName(args[0]) &&
+      ts.isStringLiteralLike(args[1]) && args[1].text === '__esModule'
+    );
+  }
+
+  function inImportCycle(graph, file) {
+    const seen = new Set();
+    const stack = [...(graph[file] || [])];
+    while (stack.length) {
+      const next = stack.pop();
+      if (next === file) return true;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      stack.push(...(graph[next] || []));
+    }
+    return false;
+  }
+
+  // Rewrites into the forms the conversion below handles, each behaving as before:
+  // - `const x = (exports.y = v)` -> `const x = v; exports.y = x;` (also
+  //   `module.exports.y`), and `exports.a = exports.b = v` -> `exports.b = v;
+  //   exports.a = exports.b;`;
+  // - what tsc emits for an ES module, `Object.defineProperty(exports,
+  //   "__esModule", ...)` and `exports.a = exports.b = void 0`, goes: the
+  //   TypeScript file is an ES module and compiles to both again;
+  // - `exports = module.exports = {}` before anything was exported goes: the
+  //   module's exports start as an empty object already. Only when the file
+  //   is in no import cycle, where a module it requires first could hold on
+  //   to the object it replaced.
+  function normalizeCommonJs(sf, graph) {
+    const changes = [];
+    const replace = (stmt, text) => changes.push({ span: { start: stmt.getStart(sf), length: stmt.getEnd() - stmt.getStart(sf) }, newText: text });
+    const remove = (stmt) => {
+      const end = sf.text.startsWith('\n', stmt.getEnd()) ? stmt.getEnd() + 1 : stmt.getEnd();
+      changes.push({ span: { start: stmt.getStart(sf), length: end - stmt.getStart(sf) }, newText: '' });
+    };
+    const source = (node) => node.getText(sf);
+    const compiled = sf.statements.some(isEsModuleMarker);
+    let exported = false; // whether an earlier statement may have exported something, or handed `exports` on
+    for (const stmt of sf.statements) {
+      const before = exported;
+      exported = exported || /\b(exports|module)\b/.test(source(stmt));
+      if (isEsModuleMarker(stmt)) {
+        remove(stmt);
+        continue;
+      }
+      if (ts.isVariableStatement(stmt) && stmt.declarationList.declarations.length === 1) {
+        const decl = stmt.declarationList.declarations[0];
+        const { targets, value } = decl.initializer ? assignmentChain(decl.initializer) : { targets: [] };
+        if (!ts.isIdentifier(decl.name) || !targets.length) continue;
+        if (!targets.every((t) => commonJsExportName(t))) continue;
+        const list = source(stmt.declarationList);
+        const keyword = list.slice(0, list.indexOf(source(decl)));
+        const name = decl.name.text;
+        replace(stmt, `${keyword}${name} = ${source(value)};\n${targets.map(source).join(' = ')} = ${name};`);
+        continue;
+      }
+      if (!ts.isExpressionStatement(stmt)) continue;
+      const { targets, value } = assignmentChain(stmt.expression);
+      if (compiled && targets.length && targets.every((t) => commonJsExportName(t)) && isVoidZero(value)) {
+        remove(stmt);
+      } else if (
+        targets.length === 2 && isExportsName(targets[0]) && isModuleExports(targets[1]) && isEmptyObject(value) &&
+        !before && !inImportCycle(graph, sf.fileName)
+      ) {
+        remove(stmt);
+      } else if (targets.length > 1 && targets.every((t) => commonJsExportName(t))) {
+        const last = source(targets[targets.length - 1]);
+        const rest = targets.slice(0, -1).map((t) => `${source(t)} = ${last};`);
+        replace(stmt, [`${last} = ${source(value)};`, ...rest].join('\n'));
+      }
+    }
+    return changes;
+  }
+
+  // `exports.x = require('./y')` converts to `export const x = require('./y')`,
+  // an untyped value; `export import x = require('./y')` is the same export, typed.
+  function exportedRequires(file, text) {
+    const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JSX);
+    const changes = [];
+    for (const stmt of sf.statements) {
+      if (!ts.isVariableStatement(stmt) || stmt.declarationList.declarations.length !== 1) continue;
+      if (!(ts.getModifiers(stmt) || []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
+      if (!(stmt.declarationList.flags & ts.NodeFlags.Const)) continue;
+      const decl = stmt.declarationList.declarations[0];
+      const init = decl.initializer;
+      if (!ts.isIdentifier(decl.name) || !init || !isRequireCall(init) || init.arguments.length !== 1 || !ts.isStringLiteral(init.arguments[0])) continue;
+      const text = `export import ${decl.name.text} = require(${init.arguments[0].getText(sf)});`;
+      changes.push({ span: { start: stmt.getStart(sf), length: stmt.getEnd() - stmt.getStart(sf) }, newText: text });
+    }
+    return changes.length ? applyChanges(text, changes) : text;
+  }
+
+  // convertToEsModule leaves `exports.x` inside the functions it turns into
+  // declarations; in the ES module that is the exported binding itself.
+  function exportReadsByName(file, text) {
+    const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JSX);
+    const locals = new Map(); // exported name -> local binding
+    for (const stmt of sf.statements) {
+      const exporting = ts.canHaveModifiers(stmt) && (ts.getModifiers(stmt) || []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+      if (exporting && stmt.name && ts.isIdentifier(stmt.name)) locals.set(stmt.name.text, stmt.name.text);
+      if (exporting && ts.isVariableStatement(stmt)) {
+        for (const d of stmt.declarationList.declarations) if (ts.isIdentifier(d.name)) locals.set(d.name.text, d.name.text);
+      }
+      if (ts.isExportDeclaration(stmt) && !stmt.moduleSpecifier && stmt.exportClause && ts.isNamedExports(stmt.exportClause)) {
+        for (const spec of stmt.exportClause.elements) locals.set(spec.name.text, (spec.propertyName || spec.name).text);
+      }
+    }
+    if (topLevelNames(sf).has('exports')) return text;
+    const changes = [];
+    (function visit(node) {
+      const name = commonJsExportName(node);
+      if (name && isExportsName(node.expression) && locals.has(name.text)) {
+        changes.push({ span: { start: node.getStart(sf), length: node.getWidth(sf) }, newText: locals.get(name.text) });
+      } else ts.forEachChild(node, visit);
+    })(sf);
+    return changes.length ? applyChanges(text, changes) : text;
+  }
+
   const KEPT_COMMONJS =
     'kept as JavaScript: its CommonJS exports (e.g. `exports = module.exports = ...` with more exports) have no ES module form that behaves the same';
 
@@ -263,6 +406,10 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const declared = new Set(
       sf.statements.filter((s) => (ts.isClassDeclaration(s) || ts.isFunctionDeclaration(s)) && s.name).map((s) => s.name.text)
     );
+    for (const stmt of sf.statements) {
+      if (!ts.isVariableStatement(stmt) || !(stmt.declarationList.flags & ts.NodeFlags.Const)) continue;
+      for (const d of stmt.declarationList.declarations) if (ts.isIdentifier(d.name)) declared.add(d.name.text);
+    }
     const aliases = new Map(); // alias -> its `const alias = name;` statement
     for (const stmt of sf.statements) {
       if (!ts.isVariableStatement(stmt) || stmt.declarationList.declarations.length !== 1) continue;
@@ -412,7 +559,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     // callers outside the migration, and Node's ESM loader, see the same thing.
     const exportEquals = new Set();
     for (const file of cjs) {
-      const sf = project.program().getSourceFile(file);
+      let sf = project.program().getSourceFile(file);
+      const normalized = normalizeCommonJs(sf, graph);
+      if (normalized.length) sf = ts.createSourceFile(file, applyChanges(sf.text, normalized), ts.ScriptTarget.Latest, true, ts.ScriptKind.JSX);
       const named = exportObjectAsNamed(sf);
       const assigned = valueAssignment(sf);
       const changes = [...requireAliases(sf)];
@@ -431,7 +580,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         exportEquals.add(file);
         result[file].module = 'export =';
       }
-      if (changes.length) setText(project, file, applyChanges(sf.text, changes));
+      if (changes.length || normalized.length) setText(project, file, applyChanges(sf.text, changes));
     }
     // Pass 2: TypeScript's convertToEsModule, computed against one program.
     const converted = {};
@@ -447,7 +596,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       const fix = fixes.find((f) => f.fixName === 'convertToEsModule');
       const kept = exportEquals.has(file) && sf.statements.find((stmt) => moduleExportsAssignment(stmt));
       const outside = (c) => !kept || c.span.start + c.span.length <= kept.getFullStart() || c.span.start >= kept.getEnd();
-      converted[file] = fix ? applyChanges(sf.text, editsFor(fix.changes, file).filter(outside)) : sf.text;
+      converted[file] = fix ? exportedRequires(file, exportReadsByName(file, applyChanges(sf.text, editsFor(fix.changes, file).filter(outside)))) : sf.text;
       result[file].module = result[file].module || (fix ? 'es module' : 'commonjs');
     }
     for (const file of cjs.filter((f) => !result[f].skipped)) {
@@ -852,8 +1001,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   }
 
   const NO_SUCH_PROPERTY = 2339;
+  const NO_INDEX_SIGNATURE = 7053; // Element implicitly has an 'any' type because ... can't be used to index type '{}'
 
-  // `const x = {}` filled in later (`x.a = 1`), or an options parameter
+  // `const x = {}` filled in later (`x.a = 1`, `x[key] = 1`), or an options parameter
   // defaulting to `{}` (`function f(opts = {})`): TypeScript types it `{}` and
   // rejects every property. One `Record<string, any>` replaces those errors.
   function recordsForEmptyObjects(project, targets) {
@@ -862,8 +1012,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     for (const file of targets) {
       const sf = project.program().getSourceFile(file);
       for (const diag of project.service.getSemanticDiagnostics(file)) {
-        if (diag.code !== NO_SUCH_PROPERTY) continue;
-        const access = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), ts.isPropertyAccessExpression);
+        if (diag.code !== NO_SUCH_PROPERTY && diag.code !== NO_INDEX_SIGNATURE) continue;
+        const access = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), (n) => ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n));
         if (!access || !ts.isIdentifier(access.expression)) continue;
         const declaration = checker.getSymbolAtLocation(access.expression)?.valueDeclaration;
         if (!declaration || !(ts.isVariableDeclaration(declaration) || ts.isParameter(declaration))) continue;
