@@ -8,6 +8,7 @@ what the original printed.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -296,3 +297,15 @@ def test_commonjs_forms_beyond_convert_to_es_module_become_es_modules(tmp_path):
     # built as a partly migrated project is: into an output folder, the kept JavaScript copied along
     subprocess.run([*TSC, "-p", "tsconfig.json", "--outDir", "build", *TYPE_ROOTS], cwd=migrated.root, capture_output=True, check=True)
     assert node(migrated.root, "build/main.js") == migrated.before_output
+
+
+def test_a_typescript_sidecar_that_cannot_start_fails_the_run_with_nodes_reason(tmp_path):
+    root = copy_fixture(tmp_path, "commonjs_mix")
+    before = read_project(root)
+    env = {**os.environ, "NODE_OPTIONS": "--cpu-prof"}  # Node refuses to start with it
+    proc = subprocess.run([sys.executable, "-m", "kimi_lsp", "run", "js-to-ts", str(root), "--json"], capture_output=True, text=True, cwd=REPO, env=env)
+    report = json.loads(proc.stdout)
+    assert proc.returncode == 1 and report["status"] == "failed"
+    assert "TypeScript sidecar exited during init: " in report["message"] and "--cpu-prof is not allowed in NODE_OPTIONS" in report["message"]
+    assert "Traceback" not in proc.stderr
+    assert read_project(root) == before

@@ -17,7 +17,7 @@ from kimi_lsp.errors import UserError
 from kimi_lsp.swarm.changeset import Changeset, Conflict
 from kimi_lsp.swarm.events import EventSink, RunPhase, RunState
 from kimi_lsp.swarm.plan import Group, Plan
-from kimi_lsp.swarm.scheduler import GroupOutcome, GroupResult, Scheduler
+from kimi_lsp.swarm.scheduler import GroupOutcome, GroupResult, Scheduler, TransientError
 from kimi_lsp.swarm.verify import Verification
 from kimi_lsp.swarm.workspace import Workspace
 
@@ -176,6 +176,8 @@ async def execute(
                 result.message = _summary(merged, failed)
     except UserError as err:
         result.message = str(err)
+    except TransientError as err:  # a worker the plan or the gate needed crashed; nothing to retry there
+        result.message = f"{err}; nothing was applied"
     except asyncio.CancelledError:
         result.status, result.changeset = "cancelled", Changeset()
         result.message = "cancelled; nothing was applied"

@@ -19,8 +19,10 @@ import logging
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from kimi_lsp.errors import UserError
 
@@ -110,24 +112,33 @@ def native_tsc_command(root: Path) -> list[str] | None:
 class Sidecar:
     """One Node process with one project loaded; answers one request at a time."""
 
-    def __init__(self, proc: asyncio.subprocess.Process):
+    def __init__(self, proc: asyncio.subprocess.Process, stderr: IO[bytes]):
         self.proc = proc
+        self.stderr = stderr  # what Node says when it dies (a bad NODE_OPTIONS, out of memory)
         self.ids = itertools.count(1)
 
     @classmethod
     async def start(cls, typescript: Path) -> Sidecar:
         env = {**os.environ, "KIMI_TS_PATH": str(typescript)}
+        stderr = tempfile.TemporaryFile()
         proc = await asyncio.create_subprocess_exec(
             node_binary(),
             "--max-old-space-size=8192",
             str(SIDECAR),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
+            stderr=stderr,
             env=env,
             limit=1 << 30,
         )
-        return cls(proc)
+        return cls(proc, stderr)
+
+    def last_words(self) -> str:
+        """The end of what the process wrote to stderr, on one line."""
+        self.stderr.seek(0, os.SEEK_END)
+        self.stderr.seek(max(0, self.stderr.tell() - 2000))
+        lines = [line.strip() for line in self.stderr.read().decode("utf-8", "replace").splitlines() if line.strip()]
+        return " | ".join(lines[-3:])[-500:]
 
     async def request(self, method: str, params: dict) -> dict:
         request_id = next(self.ids)
@@ -137,7 +148,10 @@ class Sidecar:
         await self.proc.stdin.drain()
         raw = await self.proc.stdout.readline()
         if not raw:
-            raise SidecarError(f"TypeScript sidecar exited during {method}", user=False)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.proc.wait(), 2)
+            said = self.last_words()
+            raise SidecarError(f"TypeScript sidecar exited during {method}" + (f": {said}" if said else ""), user=False)
         reply = json.loads(raw)
         if "error" in reply:
             raise SidecarError(reply["error"]["message"], reply["error"].get("user", False))
@@ -156,6 +170,7 @@ class Sidecar:
             except TimeoutError:
                 self.kill()
                 await self.proc.wait()
+        self.stderr.close()
 
 
 @dataclass
