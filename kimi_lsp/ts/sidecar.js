@@ -22,6 +22,7 @@ class Project {
     this.root = root;
     this.overlays = new Map(Object.entries(overlays || {}));
     this.versions = new Map();
+    this.snapshots = new Map(); // file -> {version, snapshot}
     this.options = this.loadOptions();
     this.rootFiles = Array.from(new Set([...this.configFiles, ...files.filter((f) => SOURCE_EXTENSIONS.test(f))]));
     this.service = ts.createLanguageService(this.host(), ts.createDocumentRegistry());
@@ -66,10 +67,7 @@ class Project {
       getCompilationSettings: () => this.options,
       getScriptFileNames: () => this.rootFiles,
       getScriptVersion: (f) => String(this.versions.get(f) || 0),
-      getScriptSnapshot: (f) => {
-        const text = this.readFile(f);
-        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
-      },
+      getScriptSnapshot: (f) => this.snapshot(f),
       getCurrentDirectory: () => this.root,
       getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
       fileExists: (f) => this.overlays.has(f) || ts.sys.fileExists(f),
@@ -79,6 +77,21 @@ class Project {
       getDirectories: ts.sys.getDirectories,
       useCaseSensitiveFileNames: () => true,
     };
+  }
+
+  // The language service asks for every file's snapshot on every program
+  // update and only then compares versions, so unchanged files (lib.dom.d.ts,
+  // @types/node, ...) would be read from disk again each time: one snapshot
+  // per file and version instead.
+  snapshot(file) {
+    const version = this.versions.get(file) || 0;
+    const cached = this.snapshots.get(file);
+    if (cached && cached.version === version) return cached.snapshot;
+    const text = this.readFile(file);
+    if (text === undefined) return undefined;
+    const snapshot = ts.ScriptSnapshot.fromString(text);
+    this.snapshots.set(file, { version, snapshot });
+    return snapshot;
   }
 
   program() {
