@@ -288,6 +288,11 @@ def test_commonjs_forms_beyond_convert_to_es_module_become_es_modules(tmp_path):
     assert "export { square };" in after["lib/compiled.ts"]
     # `ids[name] = ...` on an empty object: one Record instead of a suppression
     assert "const ids: Record<string, any> = {};" in after["lib/patterns.ts"]
+    # JSDoc's {Object} on a parameter and a result whose properties are used: Records, not suppressions
+    assert "function settings(options: Record<string, any>): Record<string, any> {" in after["lib/settings.ts"]
+    # `exports.flatten = function flatten() { ... exports.flatten(...) ... }` calls itself by name
+    assert "export function flatten(value" in after["lib/settings.ts"] and "exports" not in after["lib/settings.ts"]
+    assert "export { _exports as exports };" in after["lib/reporters.ts"]
     # a module value that is filled in later (an object, a constructor function) stays JavaScript:
     # as TypeScript it would be an untyped record, or no class at all
     assert sorted(entry["path"] for entry in migrated.report["skipped"]) == ["lib/app.js", "lib/stub.js"]

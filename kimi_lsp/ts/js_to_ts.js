@@ -202,6 +202,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     };
     const source = (node) => node.getText(sf);
     const compiled = sf.statements.some(isEsModuleMarker);
+    const assignedExports = exportAssignmentCounts(sf);
     let exported = false; // whether an earlier statement may have exported something, or handed `exports` on
     for (const stmt of sf.statements) {
       const before = exported;
@@ -234,9 +235,45 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         const last = source(targets[targets.length - 1]);
         const rest = targets.slice(0, -1).map((t) => `${source(t)} = ${last};`);
         replace(stmt, [`${last} = ${source(value)};`, ...rest].join('\n'));
+      } else if (targets.length === 1 && ts.isFunctionExpression(value) && value.name && commonJsExportName(targets[0])?.text === value.name.text) {
+        changes.push(...selfReferences(sf, value, assignedExports));
       }
     }
     return changes;
+  }
+
+  // `exports.f = function f() { ... exports.f(...) ... }`: convertToEsModule
+  // fails on the inner `exports.f` ("Changes overlap"). Inside the function,
+  // `f` is the same function, as long as nothing else is assigned to `exports.f`.
+  function selfReferences(sf, fn, assignedExports) {
+    const name = fn.name.text;
+    if (assignedExports.get(name) !== 1) return [];
+    let shadowed = false;
+    (function visit(node) {
+      if (ts.isIdentifier(node) && node.text === name && node.parent.name === node && ts.isDeclaration(node.parent)) shadowed = true;
+      else ts.forEachChild(node, visit);
+    })(fn.body);
+    if (shadowed) return [];
+    const changes = [];
+    (function visit(node) {
+      if (ts.isPropertyAccessExpression(node) && isExportsName(node.expression) && node.name.text === name) {
+        changes.push({ span: { start: node.getStart(sf), length: node.getWidth(sf) }, newText: name });
+      } else ts.forEachChild(node, visit);
+    })(fn.body);
+    return changes;
+  }
+
+  // How many times each `exports.x` / `module.exports.x` is assigned in the file.
+  function exportAssignmentCounts(sf) {
+    const counts = new Map();
+    (function visit(node) {
+      if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+        const name = commonJsExportName(node.left);
+        if (name) counts.set(name.text, (counts.get(name.text) || 0) + 1);
+      }
+      ts.forEachChild(node, visit);
+    })(sf);
+    return counts;
   }
 
   // `exports.x = require('./y')` converts to `export const x = require('./y')`,
@@ -450,7 +487,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     (function visit(node) {
       if (found) return;
       if (allowEarlyAssignment && node.parent === sf && moduleExportsAssignment(node)) return;
-      if (isModuleExports(node) || (ts.isIdentifier(node) && node.text === 'exports' && !ts.isPropertyAccessExpression(node.parent))) found = true;
+      if (isModuleExports(node) || (ts.isIdentifier(node) && node.text === 'exports' && !ts.isPropertyAccessExpression(node.parent) && !ts.isExportSpecifier(node.parent))) found = true;
       if (ts.isIdentifier(node) && node.text === 'exports' && ts.isPropertyAccessExpression(node.parent) && node.parent.expression === node) found = true;
       ts.forEachChild(node, visit);
     })(sf);
@@ -1003,9 +1040,13 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   const NO_SUCH_PROPERTY = 2339;
   const NO_INDEX_SIGNATURE = 7053; // Element implicitly has an 'any' type because ... can't be used to index type '{}'
 
-  // `const x = {}` filled in later (`x.a = 1`, `x[key] = 1`), or an options parameter
-  // defaulting to `{}` (`function f(opts = {})`): TypeScript types it `{}` and
-  // rejects every property. One `Record<string, any>` replaces those errors.
+  // Objects TypeScript knows nothing about, whose properties are then used:
+  // `const x = {}` filled in later (`x.a = 1`, `x[key] = 1`), an options
+  // parameter defaulting to `{}` (`function f(opts = {})`), and JSDoc's
+  // `{Object}` (annotated `object`) on a parameter, a variable or a
+  // function's result (`@returns {Object}`). TypeScript rejects every
+  // property of those; one `Record<string, any>` where the type comes from
+  // replaces the errors.
   function recordsForEmptyObjects(project, targets) {
     const checker = project.program().getTypeChecker();
     const edits = [];
@@ -1014,19 +1055,35 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       for (const diag of project.service.getSemanticDiagnostics(file)) {
         if (diag.code !== NO_SUCH_PROPERTY && diag.code !== NO_INDEX_SIGNATURE) continue;
         const access = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), (n) => ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n));
-        if (!access || !ts.isIdentifier(access.expression)) continue;
-        const declaration = checker.getSymbolAtLocation(access.expression)?.valueDeclaration;
-        if (!declaration || !(ts.isVariableDeclaration(declaration) || ts.isParameter(declaration))) continue;
-        if (declaration.type || !ts.isIdentifier(declaration.name)) continue;
-        const init = declaration.initializer;
-        if (!init || !ts.isObjectLiteralExpression(init) || init.properties.length) continue;
-        const home = declaration.getSourceFile();
-        if (!targets.includes(home.fileName)) continue;
-        const after = (declaration.questionToken || declaration.name).getEnd();
-        edits.push({ file: home.fileName, span: { start: after, length: 0 }, newText: ': Record<string, any>' });
+        if (!access) continue;
+        const origin = untypedObjectOrigin(checker, access.expression);
+        if (!origin || !targets.includes(origin.getSourceFile().fileName)) continue;
+        const home = origin.getSourceFile();
+        if (ts.isTypeNode(origin)) edits.push({ file: home.fileName, span: { start: origin.getStart(home), length: origin.getWidth(home) }, newText: 'Record<string, any>' });
+        else edits.push({ file: home.fileName, span: { start: (origin.questionToken || origin.name).getEnd(), length: 0 }, newText: ': Record<string, any>' });
       }
     }
     applyPerFile(project, edits);
+  }
+
+  const isObjectTypeNode = (node) =>
+    !!node && (node.kind === ts.SyntaxKind.ObjectKeyword || (ts.isTypeReferenceNode(node) && node.typeName.getText() === 'Object' && !node.typeArguments));
+
+  // Where an expression's untyped object type was written: the `object` type
+  // node to replace, or the declaration (initialized with `{}`) to annotate.
+  function untypedObjectOrigin(checker, expr) {
+    if (ts.isCallExpression(expr) || ts.isNewExpression(expr)) {
+      const declaration = checker.getResolvedSignature(expr)?.declaration;
+      return declaration && isObjectTypeNode(declaration.type) ? declaration.type : undefined;
+    }
+    const symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(expr) ? expr.name : expr);
+    const declaration = symbol?.valueDeclaration;
+    if (!declaration || !(ts.isVariableDeclaration(declaration) || ts.isParameter(declaration) || ts.isPropertyDeclaration(declaration))) return undefined;
+    if (isObjectTypeNode(declaration.type)) return declaration.type;
+    if (declaration.type || !ts.isIdentifier(declaration.name) || !declaration.initializer) return undefined;
+    const init = declaration.initializer;
+    if (ts.isObjectLiteralExpression(init) && !init.properties.length) return declaration;
+    return ts.isCallExpression(init) ? untypedObjectOrigin(checker, init) : undefined;
   }
 
   const NO_DECLARATION_FILE = 7016;
