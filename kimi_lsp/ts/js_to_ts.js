@@ -1046,7 +1046,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // `{Object}` (annotated `object`) on a parameter, a variable or a
   // function's result (`@returns {Object}`). TypeScript rejects every
   // property of those; one `Record<string, any>` where the type comes from
-  // replaces the errors.
+  // replaces the errors. Errors given extra properties (`err.code = ...` on
+  // `new Error()` or an `{Error}` parameter) become `Error & Record<string, any>`.
   function recordsForEmptyObjects(project, targets) {
     const checker = project.program().getTypeChecker();
     const edits = [];
@@ -1055,35 +1056,45 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       for (const diag of project.service.getSemanticDiagnostics(file)) {
         if (diag.code !== NO_SUCH_PROPERTY && diag.code !== NO_INDEX_SIGNATURE) continue;
         const access = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), (n) => ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n));
-        if (!access) continue;
-        const origin = untypedObjectOrigin(checker, access.expression);
-        if (!origin || !targets.includes(origin.getSourceFile().fileName)) continue;
-        const home = origin.getSourceFile();
-        if (ts.isTypeNode(origin)) edits.push({ file: home.fileName, span: { start: origin.getStart(home), length: origin.getWidth(home) }, newText: 'Record<string, any>' });
-        else edits.push({ file: home.fileName, span: { start: (origin.questionToken || origin.name).getEnd(), length: 0 }, newText: ': Record<string, any>' });
+        const edit = access && recordWhereTyped(checker, access.expression, diag.code === NO_SUCH_PROPERTY);
+        if (edit && targets.includes(edit.file)) edits.push(edit);
       }
     }
     applyPerFile(project, edits);
   }
 
+  const RECORD = 'Record<string, any>';
+  const ERROR_TYPE = /^(Error|[A-Z]\w*Error)$/;
   const isObjectTypeNode = (node) =>
     !!node && (node.kind === ts.SyntaxKind.ObjectKeyword || (ts.isTypeReferenceNode(node) && node.typeName.getText() === 'Object' && !node.typeArguments));
+  const isErrorTypeNode = (node) => !!node && ts.isTypeReferenceNode(node) && ERROR_TYPE.test(node.typeName.getText()) && !node.typeArguments;
 
-  // Where an expression's untyped object type was written: the `object` type
-  // node to replace, or the declaration (initialized with `{}`) to annotate.
-  function untypedObjectOrigin(checker, expr) {
+  // The edit that types an expression's object as a record where that type
+  // is written: an `object` (or error) type node replaced, or a declaration
+  // initialized with `{}` (or `new Error()`) annotated. Undefined if there is none.
+  function recordWhereTyped(checker, expr, extraProperty) {
+    const replace = (node, text) => ({ file: node.getSourceFile().fileName, span: { start: node.getStart(), length: node.getWidth() }, newText: text });
+    const typed = (node) => {
+      if (isObjectTypeNode(node)) return replace(node, RECORD);
+      if (extraProperty && isErrorTypeNode(node)) return replace(node, `${node.getText()} & ${RECORD}`);
+      return undefined;
+    };
     if (ts.isCallExpression(expr) || ts.isNewExpression(expr)) {
       const declaration = checker.getResolvedSignature(expr)?.declaration;
-      return declaration && isObjectTypeNode(declaration.type) ? declaration.type : undefined;
+      return declaration?.type ? typed(declaration.type) : undefined;
     }
     const symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(expr) ? expr.name : expr);
     const declaration = symbol?.valueDeclaration;
     if (!declaration || !(ts.isVariableDeclaration(declaration) || ts.isParameter(declaration) || ts.isPropertyDeclaration(declaration))) return undefined;
-    if (isObjectTypeNode(declaration.type)) return declaration.type;
-    if (declaration.type || !ts.isIdentifier(declaration.name) || !declaration.initializer) return undefined;
+    if (declaration.type) return typed(declaration.type);
     const init = declaration.initializer;
-    if (ts.isObjectLiteralExpression(init) && !init.properties.length) return declaration;
-    return ts.isCallExpression(init) ? untypedObjectOrigin(checker, init) : undefined;
+    if (!ts.isIdentifier(declaration.name) || !init) return undefined;
+    const annotate = (text) => ({ file: declaration.getSourceFile().fileName, span: { start: (declaration.questionToken || declaration.name).getEnd(), length: 0 }, newText: `: ${text}` });
+    if (ts.isObjectLiteralExpression(init) && !init.properties.length) return annotate(RECORD);
+    if (extraProperty && ts.isNewExpression(init) && ts.isIdentifier(init.expression) && ERROR_TYPE.test(init.expression.text) && !init.typeArguments) {
+      return annotate(`${init.expression.text} & ${RECORD}`);
+    }
+    return ts.isCallExpression(init) ? recordWhereTyped(checker, init, extraProperty) : undefined;
   }
 
   const NO_DECLARATION_FILE = 7016;
