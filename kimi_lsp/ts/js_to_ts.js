@@ -1071,8 +1071,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   // The edit that types an expression's object as a record where that type
   // is written: an `object` (or error) type node replaced, or a declaration
-  // initialized with `{}` (or `new Error()`) annotated. Undefined if there is none.
-  function recordWhereTyped(checker, expr, extraProperty) {
+  // initialized with `{}` (or `new Error()`) annotated; through variables
+  // initialized from a call or another variable. Undefined if there is none.
+  function recordWhereTyped(checker, expr, extraProperty, depth = 0) {
     const replace = (node, text) => ({ file: node.getSourceFile().fileName, span: { start: node.getStart(), length: node.getWidth() }, newText: text });
     const typed = (node) => {
       if (isObjectTypeNode(node)) return replace(node, RECORD);
@@ -1094,7 +1095,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     if (extraProperty && ts.isNewExpression(init) && ts.isIdentifier(init.expression) && ERROR_TYPE.test(init.expression.text) && !init.typeArguments) {
       return annotate(`${init.expression.text} & ${RECORD}`);
     }
-    return ts.isCallExpression(init) ? recordWhereTyped(checker, init, extraProperty) : undefined;
+    const followed = (ts.isCallExpression(init) || ts.isIdentifier(init)) && depth < 4; // `var a = b, b = a` ends
+    return followed ? recordWhereTyped(checker, init, extraProperty, depth + 1) : undefined;
   }
 
   const NO_DECLARATION_FILE = 7016;
