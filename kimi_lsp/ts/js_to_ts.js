@@ -1048,7 +1048,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // property of those; one `Record<string, any>` where the type comes from
   // replaces the errors. Errors given extra properties (`err.code = ...` on
   // `new Error()` or an `{Error}` parameter) become `Error & Record<string, any>`.
-  function recordsForEmptyObjects(project, targets) {
+  function recordsForUntypedObjects(project, targets) {
     const checker = project.program().getTypeChecker();
     const edits = [];
     for (const file of targets) {
@@ -1142,7 +1142,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const project = loadProject(params, compilerOptions(params));
     const declarations = declareUntypedModules(project, params);
     optionalForShortCalls(project, params.targets);
-    recordsForEmptyObjects(project, params.targets);
+    recordsForUntypedObjects(project, params.targets);
     widenForCallers(project, params.targets);
     const options = project.program().getOptionsDiagnostics().concat(project.program().getGlobalDiagnostics());
     if (options.length) {
