@@ -16,6 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from kimi_lsp.refactors.js_to_ts import session as session_module
+from kimi_lsp.refactors.js_to_ts.request import parse_request
+from kimi_lsp.swarm.engine import RunOptions, execute
+from kimi_lsp.swarm.events import RunState
+from kimi_lsp.swarm.workspace import Workspace
 from tests.projects import REPO, read_project
 
 FIXTURES = Path(__file__).parent / "fixtures" / "js_to_ts"
@@ -317,3 +322,40 @@ def test_a_typescript_sidecar_that_cannot_start_fails_the_run_with_nodes_reason(
     assert "TypeScript sidecar exited during init: " in report["message"] and "--cpu-prof is not allowed in NODE_OPTIONS" in report["message"]
     assert "Traceback" not in proc.stderr
     assert read_project(root) == before
+
+
+INHERITED = {
+    "package.json": '{"name": "inherited", "version": "1.0.0"}\n',
+    "a_base.js": (
+        "class Base {\n  constructor(name) {\n    this.options = { name: name, loud: false };\n  }\n}\nmodule.exports = Base;\n"
+    ),
+    "b_sub.js": (
+        "const Base = require('./a_base');\n"
+        "class Sub extends Base {\n  describe() {\n    return this.options.loud ? this.options.name.toUpperCase() : this.options.name;\n  }\n}\n"
+        "module.exports = Sub;\n"
+    ),
+    "c_use.js": "const Sub = require('./b_sub');\nmodule.exports = () => new Sub('sub').describe();\n",
+    "d_main.js": "const use = require('./c_use');\nconsole.log(use());\n",
+}
+
+
+async def test_a_subclass_typed_beside_its_base_class_uses_the_base_class_declarations(tmp_path, monkeypatch):
+    # two sidecars, so the base class and its subclass are typed side by side in the first wave
+    monkeypatch.setattr(session_module, "FILES_PER_SIDECAR", 1)
+    monkeypatch.setattr(session_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    root = tmp_path / "inherited"
+    for name, text in INHERITED.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    session = session_module.JsToTsSession(parse_request({}), Workspace(root), 2)
+    groups = [g.task for g in (await session.plan()).groups]
+    await session.close()
+    assert ["a_base.js"] in groups and ["b_sub.js"] in groups  # typed apart, neither waiting for the other
+    session = session_module.JsToTsSession(parse_request({}), Workspace(root), 2)
+    state = RunState("t", "js-to-ts", 2)
+    result = await execute("js-to-ts", session, state, state.apply, RunOptions(agents=2))
+    assert result.status == "ok", result.message
+    after = {path: result.changeset.new_text(path, (root / path).read_text()) for path in ("a_base.js", "b_sub.js")}
+    assert "declare options" in after["a_base.js"]
+    assert "declare options" not in after["b_sub.js"] and "@ts-expect-error" not in after["b_sub.js"]

@@ -1141,6 +1141,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   function residual(params) {
     const project = loadProject(params, compilerOptions(params));
     const declarations = declareUntypedModules(project, params);
+    // groups typed side by side each saw only their own classes' declarations
+    applyToAll(project, params.targets, (file) => inheritedMembersOnce(project.program().getSourceFile(file), project));
     optionalForShortCalls(project, params.targets);
     recordsForUntypedObjects(project, params.targets);
     widenForCallers(project, params.targets);
