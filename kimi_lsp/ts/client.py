@@ -144,9 +144,12 @@ class Sidecar:
         request_id = next(self.ids)
         line = json.dumps({"id": request_id, "method": method, "params": params}) + "\n"
         assert self.proc.stdin and self.proc.stdout
-        self.proc.stdin.write(line.encode())
-        await self.proc.stdin.drain()
-        raw = await self.proc.stdout.readline()
+        try:
+            self.proc.stdin.write(line.encode())
+            await self.proc.stdin.drain()
+            raw = await self.proc.stdout.readline()
+        except (BrokenPipeError, ConnectionResetError):  # it died before reading the request
+            raw = b""
         if not raw:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.proc.wait(), 2)
