@@ -296,6 +296,8 @@ def test_commonjs_forms_beyond_convert_to_es_module_become_es_modules(tmp_path):
     # JSDoc's {Object} on a parameter and a result whose properties are used: Records, not suppressions
     assert "function settings(options: Record<string, any>): Record<string, any> {" in after["lib/settings.ts"]
     assert "export function label (given: Record<string, any>)" in after["lib/settings.ts"]  # used through `let options = given`
+    # a member the constructor sets to {} and methods fill in
+    assert "declare _single: Record<string, any>" in after["lib/builder.ts"]
     # an error given extra properties
     assert "var err: Error & Record<string, any> = new Error('no ' + name)" in after["lib/errors.ts"]
     # `exports.flatten = function flatten() { ... exports.flatten(...) ... }` calls itself by name

@@ -1089,14 +1089,32 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     if (!declaration || !(ts.isVariableDeclaration(declaration) || ts.isParameter(declaration) || ts.isPropertyDeclaration(declaration))) return undefined;
     if (declaration.type) return typed(declaration.type);
     const init = declaration.initializer;
-    if (!ts.isIdentifier(declaration.name) || !init) return undefined;
     const annotate = (text) => ({ file: declaration.getSourceFile().fileName, span: { start: (declaration.questionToken || declaration.name).getEnd(), length: 0 }, newText: `: ${text}` });
+    if (ts.isPropertyDeclaration(declaration) && !init && setToEmptyObjectInConstructor(declaration)) return annotate(RECORD);
+    if (!ts.isIdentifier(declaration.name) || !init) return undefined;
     if (ts.isObjectLiteralExpression(init) && !init.properties.length) return annotate(RECORD);
     if (extraProperty && ts.isNewExpression(init) && ts.isIdentifier(init.expression) && ERROR_TYPE.test(init.expression.text) && !init.typeArguments) {
       return annotate(`${init.expression.text} & ${RECORD}`);
     }
     const followed = (ts.isCallExpression(init) || ts.isIdentifier(init)) && depth < 4; // `var a = b, b = a` ends
     return followed ? recordWhereTyped(checker, init, extraProperty, depth + 1) : undefined;
+  }
+
+  // `declare x;` with `this.x = {}` in the constructor: TypeScript takes the
+  // member's type, `{}`, from that assignment.
+  function setToEmptyObjectInConstructor(member) {
+    if (!ts.isIdentifier(member.name)) return false;
+    const constructor = member.parent.members.find((m) => ts.isConstructorDeclaration(m) && m.body);
+    let found = false;
+    (function visit(node) {
+      if (found) return;
+      if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && isEmptyObject(node.right)) {
+        const left = node.left;
+        found = ts.isPropertyAccessExpression(left) && left.expression.kind === ts.SyntaxKind.ThisKeyword && left.name.text === member.name.text;
+      }
+      if (!ts.isFunctionLike(node) || node === constructor) ts.forEachChild(node, visit);
+    })(constructor || member);
+    return found && !!constructor;
   }
 
   const NO_DECLARATION_FILE = 7016;
