@@ -9,9 +9,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import httpx2
 import pytest
 
-from kimi_lsp.agents.model import Counters, ModelClient, run_agent
+from kimi_lsp.agents.model import Counters, ModelClient, _events, run_agent
 from kimi_lsp.agents.ratelimit import AdaptiveLimiter, RequestBudget, parse_duration
 from kimi_lsp.agents.reply import Reply
 from kimi_lsp.agents.tools import AgentFiles, CheckReport, ToolBox
@@ -377,3 +378,13 @@ async def test_request_budget_counts_and_refuses():
     assert budget.spent
     with pytest.raises(GroupError, match="2 of 2"):
         budget.take()
+
+
+async def test_server_sent_events_are_read_whatever_the_line_endings_and_reads():
+    async def body():  # CRLF line endings, one of them split between two reads, and a comment line
+        for piece in [b': keep-alive\r\n\r\ndata: {"choices": [{"delta"', b': {"content": "hi"}}]}\r', b"\n\r\n", b"data: [DONE]\r\n\r\n"]:
+            yield piece
+
+    response = httpx2.Response(200, content=body())
+    events = [event async for event in _events(response)]
+    assert events == [{"choices": [{"delta": {"content": "hi"}}]}]

@@ -217,30 +217,39 @@ class ModelClient:
 async def _events(response: httpx2.Response) -> AsyncIterator[dict]:
     """The JSON `data` of each server-sent event, up to `[DONE]`; an `error` event raises the SDK's APIError.
 
-    The body is read to its end even after `[DONE]`, so the connection can
-    serve the next request.
+    Lines are split from the raw bytes (a `\r\n` split between two reads
+    joins up again before splitting). The body is read to its end even after
+    `[DONE]`, so the connection can serve the next request.
     """
-    data: list[str] = []
+    pending = b""
+    data: list[bytes] = []
     done = False
-    async for line in response.aiter_lines():
-        if line.startswith("data:"):
-            data.append(line[6:] if line.startswith("data: ") else line[5:])
-            continue
-        if line or not data or done:
-            continue  # other fields (event:, id:, comments) mean nothing for chat completions
-        text, data = "\n".join(data), []
-        if text.startswith("[DONE]"):
-            done = True
-            continue
-        try:
-            event = json.loads(text)
-        except ValueError:
-            raise MalformedAnswer(f"a streamed piece of the answer is not JSON: {text[:200]!r}") from None
-        if isinstance(event, dict) and event.get("error"):
-            error = event["error"]
-            message = error.get("message") if isinstance(error, dict) else None
-            raise openai.APIError(message if isinstance(message, str) and message else "An error occurred during streaming", response.request, body=error)
-        yield event
+    async for chunk in response.aiter_bytes():
+        pending += chunk
+        if b"\r" in pending:
+            pending = pending.replace(b"\r\n", b"\n")
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            if line.startswith(b"data:"):
+                data.append(line[6:] if line.startswith(b"data: ") else line[5:])
+                continue
+            if line or not data or done:
+                continue  # other fields (event:, id:, comments) mean nothing for chat completions
+            text, data = b"\n".join(data), []
+            if text.startswith(b"[DONE]"):
+                done = True
+                continue
+            try:
+                event = json.loads(text)
+            except ValueError:
+                raise MalformedAnswer(f"a streamed piece of the answer is not JSON: {text[:200]!r}") from None
+            if isinstance(event, dict) and event.get("error"):
+                error = event["error"]
+                message = error.get("message") if isinstance(error, dict) else None
+                raise openai.APIError(message if isinstance(message, str) and message else "An error occurred during streaming", response.request, body=error)
+            yield event
+
+
 def _status_error(response: httpx2.Response) -> openai.APIStatusError:
     """The SDK's exception for an error status, with the provider's `error` object as its body."""
     try:
