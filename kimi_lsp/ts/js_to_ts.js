@@ -280,19 +280,11 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // an untyped value; `export import x = require('./y')` is the same export, typed.
   function exportedRequires(file, text) {
     const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JSX);
-    const changes = [];
-    for (const stmt of sf.statements) {
-      if (!ts.isVariableStatement(stmt) || stmt.declarationList.declarations.length !== 1) continue;
-      if (!(ts.getModifiers(stmt) || []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
-      if (!(stmt.declarationList.flags & ts.NodeFlags.Const)) continue;
-      const decl = stmt.declarationList.declarations[0];
-      const init = decl.initializer;
-      if (!ts.isIdentifier(decl.name) || !init || !isRequireCall(init) || init.arguments.length !== 1 || !ts.isStringLiteral(init.arguments[0])) continue;
-      const text = `export import ${decl.name.text} = require(${init.arguments[0].getText(sf)});`;
-      changes.push({ span: { start: stmt.getStart(sf), length: stmt.getEnd() - stmt.getStart(sf) }, newText: text });
-    }
+    const changes = sf.statements.filter(isExported).map((stmt) => requireAsImport(sf, stmt)).filter(Boolean);
     return changes.length ? applyChanges(text, changes) : text;
   }
+
+  const isExported = (stmt) => ts.canHaveModifiers(stmt) && (ts.getModifiers(stmt) || []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
 
   // convertToEsModule leaves `exports.x` inside the functions it turns into
   // declarations; in the ES module that is the exported binding itself.
@@ -300,7 +292,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JSX);
     const locals = new Map(); // exported name -> local binding
     for (const stmt of sf.statements) {
-      const exporting = ts.canHaveModifiers(stmt) && (ts.getModifiers(stmt) || []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+      const exporting = isExported(stmt);
       if (exporting && stmt.name && ts.isIdentifier(stmt.name)) locals.set(stmt.name.text, stmt.name.text);
       if (exporting && ts.isVariableStatement(stmt)) {
         for (const d of stmt.declarationList.declarations) if (ts.isIdentifier(d.name)) locals.set(d.name.text, d.name.text);
@@ -408,17 +400,19 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // which calls f without x as `this`.) A binding that is assigned later
   // is left to convertToEsModule.
   function requireAliases(sf) {
-    const changes = [];
-    for (const stmt of sf.statements) {
-      if (!ts.isVariableStatement(stmt) || stmt.declarationList.declarations.length !== 1) continue;
-      const decl = stmt.declarationList.declarations[0];
-      const init = decl.initializer;
-      if (!ts.isIdentifier(decl.name) || !init || !isRequireCall(init) || init.arguments.length !== 1) continue;
-      if (!ts.isStringLiteral(init.arguments[0]) || isReassigned(sf, decl.name.text)) continue;
-      const text = `import ${decl.name.text} = require(${init.arguments[0].getText(sf)});`;
-      changes.push({ span: { start: stmt.getStart(sf), length: stmt.getEnd() - stmt.getStart(sf) }, newText: text });
-    }
-    return changes;
+    return sf.statements.map((stmt) => requireAsImport(sf, stmt)).filter(Boolean);
+  }
+
+  // The change that makes `[export] const x = require('m')` (one binding, never
+  // reassigned, a literal specifier) `[export] import x = require('m')`; undefined otherwise.
+  function requireAsImport(sf, stmt) {
+    if (!ts.isVariableStatement(stmt) || stmt.declarationList.declarations.length !== 1) return undefined;
+    const decl = stmt.declarationList.declarations[0];
+    const init = decl.initializer;
+    if (!ts.isIdentifier(decl.name) || !init || !isRequireCall(init) || init.arguments.length !== 1) return undefined;
+    if (!ts.isStringLiteral(init.arguments[0]) || isReassigned(sf, decl.name.text)) return undefined;
+    const text = `${isExported(stmt) ? 'export ' : ''}import ${decl.name.text} = require(${init.arguments[0].getText(sf)});`;
+    return { span: { start: stmt.getStart(sf), length: stmt.getEnd() - stmt.getStart(sf) }, newText: text };
   }
 
   function isReassigned(sf, name) {
