@@ -18,7 +18,7 @@ from kimi_lsp.swarm.apply import ApplyPlan, ReadCurrent, plan_apply, plan_undo, 
 from kimi_lsp.swarm.changeset import Changeset
 from kimi_lsp.swarm.engine import RunOptions, RunResult, execute
 from kimi_lsp.swarm.events import EventSink, RunState
-from kimi_lsp.swarm.isolate import Snapshot, create_snapshot, discard_snapshot
+from kimi_lsp.swarm.isolate import Snapshot, create_snapshot, discard_snapshot, unrecorded_snapshot
 from kimi_lsp.swarm.store import RunRecord, RunStore, changeset_from_json, changeset_to_json
 from kimi_lsp.swarm.workspace import Workspace
 
@@ -217,7 +217,7 @@ class Runs:
     def discard(self, run_id: str) -> None:
         """Drop the run's snapshot, branch and record; the user's files stay as they are."""
         record = self.store.load(run_id)
-        snapshot = record.snapshot_info()
+        snapshot = record.snapshot_info() or unrecorded_snapshot(self.root, run_id, self.store.run_dir(run_id))
         if snapshot:
             discard_snapshot(snapshot)
         self.store.remove(run_id)

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from kimi_lsp.runs import Runs
+from kimi_lsp.swarm.store import RunRecord
+
 FILES = 8
 RENAME = ["--rename", "src/lib.js#total=sumAll"]
 
@@ -114,6 +117,23 @@ def test_sigkill_at_any_moment_of_a_git_run_is_recoverable(tmp_path, state_env, 
     branches = subprocess.run(["git", "branch", "--list", "kimi/*"], cwd=root, capture_output=True, text=True).stdout
     assert len(worktrees.strip().splitlines()) == 1 and branches.strip() == ""
     assert not list((root / ".git" / "kimi-lsp" / "runs").glob("*")) if (root / ".git" / "kimi-lsp" / "runs").exists() else True
+
+
+def test_discarding_a_run_killed_while_its_worktree_was_made_removes_the_worktree_and_branch(tmp_path, state_env):
+    # the state a SIGKILL during `git worktree add` leaves: the run recorded without its snapshot,
+    # and the worktree and branch that git finished making after kimi-lsp died
+    root = tmp_path / "project"
+    write_project(root)
+    git_init(root)
+    runs = Runs(root)
+    runs.store.save(RunRecord("killed01", "rename", str(runs.root), {}))
+    tree = runs.store.run_dir("killed01") / "tree"
+    subprocess.run(["git", "worktree", "add", "--quiet", "-b", "kimi/killed01", str(tree), "HEAD"], cwd=root, check=True)
+    cli("discard", "killed01", "--path", str(root), env=state_env, check=True)
+    worktrees = subprocess.run(["git", "worktree", "list"], cwd=root, capture_output=True, text=True).stdout
+    branches = subprocess.run(["git", "branch", "--list", "kimi/*"], cwd=root, capture_output=True, text=True).stdout
+    assert len(worktrees.strip().splitlines()) == 1 and branches.strip() == ""
+    assert not runs.store.run_dir("killed01").exists()
 
 
 def test_a_write_failure_partway_restores_every_file(tmp_path, state_env):

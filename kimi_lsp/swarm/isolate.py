@@ -70,6 +70,20 @@ def create_snapshot(ws: Workspace, run_id: str, run_dir: Path) -> tuple[Snapshot
     return snapshot, Workspace(Path(snapshot.path))
 
 
+def unrecorded_snapshot(root: Path, run_id: str, run_dir: Path) -> Snapshot | None:
+    """Where a run killed while making its snapshot (before recording it) may have left a worktree and branch.
+
+    `git worktree add` goes on after the process that started it is killed,
+    so such a run can leave both behind; `discard_snapshot` of this removes
+    whatever is there.
+    """
+    repo = _repo(root)
+    if repo is None:
+        return None
+    tree = run_dir / "tree"
+    return Snapshot("worktree", str(tree), str(tree), f"kimi/{run_id}", str(Path(repo.working_tree_dir).resolve()))
+
+
 def _tracked(repo: git.Repo, root: Path) -> bool:
     """Whether HEAD has the workspace folder; an ignored or new folder gets a plain copy."""
     rel = root.relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
