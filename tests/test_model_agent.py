@@ -371,6 +371,31 @@ async def test_rate_limit_headers_hold_a_burst_within_the_providers_window(fake)
     assert len(model.server.admissions) == 7
 
 
+@pytest.mark.parametrize("spacing", [0.0, 0.005])
+async def test_without_rate_limit_headers_spaced_starts_hear_the_first_429_in_time(fake, spacing):
+    """Twelve requests at once, three allowed per window, no headers.
+
+    Sent all at once, the other nine are on their way before the first 429
+    is read; spaced, the first 429 pauses the rest.
+    """
+    model = await fake({"rate_limit": {"requests": 3, "per_seconds": 0.5, "headers": False}, **conversation(FINISH)})
+    client = ModelClient(model.settings, AdaptiveLimiter(12, start_spacing=spacing), RequestBudget(None), agents=12)
+
+    async def ask(i: int) -> Reply:
+        return await client.complete("kimi-test", [{"role": "user", "content": f"request {i}"}], None, Counters(f"g{i}", i))
+
+    try:
+        replies = await asyncio.gather(*(ask(i) for i in range(12)))
+    finally:
+        await client.close()
+    assert [r.tool_calls[0]["name"] for r in replies] == ["finish"] * 12
+    first_window = [t for t in model.server.rejections if t < model.server.arrivals[0] + 0.25]
+    if spacing:
+        assert len(first_window) <= 2
+    else:
+        assert len(first_window) == 9
+
+
 async def test_request_budget_counts_and_refuses():
     budget = RequestBudget(2)
     budget.take()

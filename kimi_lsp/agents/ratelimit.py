@@ -15,14 +15,19 @@ less 5%), and each success shortens the spacing by 0.2%, probing upward until
 the next 429 sets the pace again. The run settles just under the provider's allowed rate
 with few rejections, instead of hammering it with retries.
 
-429s come too late for the first window, though: a whole round of requests is
-on its way before the first rejection is back. Hosted providers say up front
-how many requests remain and when their whole allowance is back
-(`x-ratelimit-remaining-requests` and `x-ratelimit-reset-requests` on every
-answer, with `x-ratelimit-limit-requests`). When answers carry them, the
-limiter starts no more requests than remain until that reset, and after it no
-more than the provider's limit until an answer says more; 429s still slow it
-down as above. Without them it works from 429s alone.
+Request starts are also always a little apart (MIN_START_SPACING). When a
+round of answers arrives together and its follow-up requests overrun the
+provider's window, the first 429 is then read before the rest of the round
+is sent, not after it; and a hundred agents' answers do not all arrive, and
+queue for the one event loop, at the same moment.
+
+Hosted providers say up front how many requests remain and when their whole
+allowance is back (`x-ratelimit-remaining-requests` and
+`x-ratelimit-reset-requests` on every answer, with
+`x-ratelimit-limit-requests`). When answers carry them, the limiter starts
+no more requests than remain until that reset, and after it no more than the
+provider's limit until an answer says more; 429s still slow it down as
+above. Without them it works from 429s alone.
 """
 
 from __future__ import annotations
@@ -43,6 +48,11 @@ MAX_BACKOFF = 30.0
 RATE_HORIZON = 60.0  # seconds of successes used to estimate the accepted rate
 PACE_MARGIN = 0.95
 PACE_RECOVERY = 0.998
+# Request starts are at least this far apart. Without it, a hundred answers
+# arriving together send a hundred requests before the event loop reads the
+# first 429 among their answers; 1 ms lets it read one between starts, yet
+# allows a thousand starts a second, far above any provider's rate.
+MIN_START_SPACING = 0.001
 DURATION_PART = re.compile(r"(\d+(?:\.\d*)?)(ms|h|m|s)")
 SECONDS_PER_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -72,9 +82,50 @@ class ProviderQuota:
     limit: int | None
 
 
+class StartSpacing:
+    """Lets request starts through one at a time, each at least `seconds` after the one before.
+
+    Waiting starts queue up and a timer lets the next one through, so a
+    burst costs one timer per start, and after the process was held up (a
+    loaded machine) the starts that fell due are still let through one by
+    one, with the event loop reading answers in between.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self._waiting: deque[asyncio.Future] = deque()
+        self._last = float("-inf")
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def turn(self) -> None:
+        loop = asyncio.get_running_loop()
+        if not self._waiting and loop.time() - self._last >= self.seconds:
+            self._last = loop.time()
+            return
+        waiter = loop.create_future()
+        self._waiting.append(waiter)
+        self._schedule(loop)
+        await waiter
+
+    def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._timer is None and self._waiting:
+            self._timer = loop.call_at(self._last + self.seconds, self._let_one_through, loop)
+
+    def _let_one_through(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._timer = None
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():  # a cancelled start gives its turn to the next
+                waiter.set_result(None)
+                self._last = loop.time()
+                break
+        self._schedule(loop)
+
+
 class AdaptiveLimiter:
-    def __init__(self, ceiling: int, cooldown: float = 1.0):
+    def __init__(self, ceiling: int, cooldown: float = 1.0, start_spacing: float = MIN_START_SPACING):
         self.ceiling = max(1, ceiling)
+        self.spacing = StartSpacing(start_spacing)
         self.limit = float(self.ceiling)
         self.cooldown = cooldown
         self.in_flight = 0
@@ -94,9 +145,11 @@ class AdaptiveLimiter:
     async def slot(self) -> AsyncIterator[int]:
         """Hold one request slot, yielding how many requests were answered before it (for `provider_said`).
 
-        Waits for a free slot, any Retry-After pause, the pace, and the
-        provider's remaining requests.
+        Waits for its turn among requests starting at the same moment, then
+        for a free slot, any Retry-After pause, the pace, and the provider's
+        remaining requests.
         """
+        await self.spacing.turn()
         async with self._changed:
             while True:
                 now = time.monotonic()
