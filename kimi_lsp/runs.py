@@ -55,9 +55,8 @@ class Runs:
         """Run a refactor on an isolated snapshot and record the result."""
         await asyncio.to_thread(self.prune)
         record = RunRecord(state.run_id, refactor.name, str(self.root), request)
+        self.store.create(record)
         run_dir = self.store.run_dir(record.id)
-        run_dir.mkdir(parents=True, exist_ok=True)
-        self.store.save(record)
         making = asyncio.ensure_future(asyncio.to_thread(create_snapshot, user_ws, record.id, run_dir))
         try:
             snapshot, run_ws = await asyncio.shield(making)
@@ -228,7 +227,9 @@ class Runs:
         A run still going or interrupted (it can be resumed) and a run
         delivered as a branch (the branch is the user's now) are never dropped.
         Records are read only when there are more than `keep` of them.
+        Staging folders that a crash left behind are swept too.
         """
+        self.store.sweep_staging()
         if self.store.count() <= keep:
             return []
         finished = [

@@ -272,3 +272,28 @@ def test_old_finished_runs_are_pruned_when_a_run_starts_but_interrupted_and_bran
     assert "old0" not in kept
     assert {"interrupted", "branch", "old1", f"old{KEEP_RUNS}", report["run_id"]} <= kept
     assert len(kept) == KEEP_RUNS + 3
+
+
+def test_a_crash_while_a_run_folder_is_made_leaves_no_unlisted_run_and_its_leftover_is_swept(tmp_path, monkeypatch):
+    from kimi_lsp.swarm import store as store_module
+
+    root = tmp_path / "project"
+    write_project(root)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    runs = Runs(root)
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt  # the process dies while the first record is being written
+
+    monkeypatch.setattr(store_module.json, "dump", crash)
+    with pytest.raises(KeyboardInterrupt):
+        runs.store.create(RunRecord("abc123", "rename", str(root), {}))
+    monkeypatch.undo()
+    assert not runs.store.run_dir("abc123").exists() and runs.store.count() == 0
+    (leftover,) = runs.store.dir.iterdir()
+    fresh = runs.store.dir / f"{store_module.STAGING_PREFIX}def456.x"
+    fresh.mkdir()  # another process creating its run right now
+    an_hour_ago = time.time() - 3600
+    os.utime(leftover, (an_hour_ago, an_hour_ago))
+    runs.prune()
+    assert sorted(runs.store.dir.iterdir()) == [fresh]

@@ -19,6 +19,9 @@ from kimi_lsp.errors import UserError
 from kimi_lsp.swarm.changeset import Changeset, FileChange, FileMove, TextEdit
 from kimi_lsp.swarm.isolate import Snapshot, state_dir
 
+STAGING_PREFIX = ".new-"  # a run folder being created; never a run id, which is hex
+STAGING_TIMEOUT = 60.0  # seconds after which a staging folder can only be a crash's leftover
+
 
 def changeset_to_json(changeset: Changeset) -> dict:
     return {
@@ -97,6 +100,16 @@ def _is_zombie(pid: int) -> bool:
         return False
 
 
+def _write_atomically(path: Path, data: dict) -> None:
+    """Write JSON to a temporary file beside `path`, flushed to disk, then rename it over `path`."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
 class RunStore:
     """The runs of one workspace, under `.git/kimi-lsp/runs` or the user's state dir."""
 
@@ -107,16 +120,35 @@ class RunStore:
     def run_dir(self, run_id: str) -> Path:
         return self.dir / run_id
 
+    def create(self, record: RunRecord) -> None:
+        """A new run's folder, with its record already in it.
+
+        The record is written in a hidden staging folder that is then renamed
+        into place, so a crash never leaves a run folder without a record,
+        which `kimi-lsp runs` could not list and nothing would clean up; a
+        staging folder left by a crash is swept by `sweep_staging`.
+        """
+        self.dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=self.dir, prefix=f"{STAGING_PREFIX}{record.id}."))
+        _write_atomically(staging / "run.json", asdict(record))
+        os.rename(staging, self.run_dir(record.id))
+
     def save(self, record: RunRecord) -> None:
         """Write the record atomically, so a crash never leaves half a record."""
         folder = self.run_dir(record.id)
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".run.", suffix=".json")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(asdict(record), handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, folder / "run.json")
+        _write_atomically(folder / "run.json", asdict(record))
+
+    def sweep_staging(self, older_than: float = STAGING_TIMEOUT) -> None:
+        """Remove staging folders that a crash left behind; `create` renames its own within milliseconds."""
+        if not self.dir.is_dir():
+            return
+        for folder in self.dir.glob(f"{STAGING_PREFIX}*"):
+            try:
+                if time.time() - folder.stat().st_mtime > older_than:
+                    shutil.rmtree(folder, ignore_errors=True)
+            except OSError:
+                continue
 
     def load(self, run_id: str) -> RunRecord:
         path = self.run_dir(run_id) / "run.json"
@@ -126,13 +158,11 @@ class RunStore:
 
     def count(self) -> int:
         """How many runs are recorded, without reading them."""
-        return sum(1 for folder in self.dir.iterdir() if folder.is_dir()) if self.dir.is_dir() else 0
+        return sum(1 for folder in self._run_folders())
 
     def list(self) -> list[RunRecord]:
-        if not self.dir.is_dir():
-            return []
         records = []
-        for folder in self.dir.iterdir():
+        for folder in self._run_folders():
             try:
                 records.append(RunRecord(**json.loads((folder / "run.json").read_text())))
             except (OSError, ValueError, TypeError):
@@ -142,14 +172,13 @@ class RunStore:
     def remove(self, run_id: str) -> None:
         shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
 
+    def _run_folders(self) -> list[Path]:
+        if not self.dir.is_dir():
+            return []
+        return [folder for folder in self.dir.iterdir() if folder.is_dir() and not folder.name.startswith(STAGING_PREFIX)]
+
     def write_json(self, run_id: str, name: str, data: dict) -> None:
-        folder = self.run_dir(run_id)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, folder / name)
+        _write_atomically(self.run_dir(run_id) / name, data)
 
     def read_json(self, run_id: str, name: str) -> dict | None:
         path = self.run_dir(run_id) / name
