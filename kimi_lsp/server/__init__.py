@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from lsprotocol import types
@@ -29,6 +30,7 @@ def serve(tcp: str | None = None) -> int:
     from kimi_lsp.server.server import create_server
 
     server = create_server()
+    gc.freeze()  # the server's modules live as long as it does: keep full collections from walking them (see agents/model.py)
     handler = ClientLogHandler(server)
     logger = logging.getLogger("kimi_lsp")
     logger.addHandler(handler)
