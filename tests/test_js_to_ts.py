@@ -225,6 +225,22 @@ def test_files_option_converts_only_the_selection(tmp_path):
     assert not (root / "src" / "greeter.ts").exists()
 
 
+def test_a_class_field_set_outside_the_constructor_gets_a_definite_assignment_assertion(tmp_path):
+    (tmp_path / "package.json").write_text('{"name": "fields", "version": "1.0.0"}\n')
+    (tmp_path / "counter.js").write_text(
+        "class Counter {\n  count;\n  static instances = 0;\n  label = 'counter';\n"
+        "  reset() {\n    this.count = 0;\n  }\n  add(n) {\n    this.count += n;\n    return this.count;\n  }\n}\n"
+        "const c = new Counter();\nc.reset();\nconsole.log(c.add(2), c.label);\nmodule.exports = { Counter };\n"
+    )
+    report = migrate(tmp_path)
+    assert report["status"] == "ok", report["message"]
+    text = (tmp_path / "counter.ts").read_text()
+    assert "  count!: number;\n  static instances = 0;\n  label = 'counter';\n" in text
+    assert report["suppressions"] == 0
+    compile_back(tmp_path)
+    assert node(tmp_path, "counter.js") == "2 counter\n"
+
+
 def with_untyped_package(root: Path) -> Path:
     """node_modules/dotpad: a package without type declarations (node_modules is not committed)."""
     package = root / "node_modules" / "dotpad"

@@ -818,9 +818,27 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return changes;
   }
 
+  // addMissingPropertyDefiniteAssignmentAssertions fixes TS2564, which
+  // TypeScript reports only on a class field with a type and no initializer
+  // that is neither `declare`, `static` nor `x!: T`. A file without such a
+  // field has nothing to fix, and asking would re-check it on a new program.
+  function hasUninitializedField(sf) {
+    let found = false;
+    (function visit(node) {
+      if (found) return;
+      if (ts.isPropertyDeclaration(node) && node.type && !node.initializer && !node.exclamationToken) {
+        const modifiers = ts.getModifiers(node) || [];
+        found = !modifiers.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword || m.kind === ts.SyntaxKind.StaticKeyword);
+      }
+      ts.forEachChild(node, visit);
+    })(sf);
+    return found;
+  }
+
   // Each round costs one re-check of the targets, so steps that do not need
   // each other's edits share a round: they are computed on the same program
-  // and their edits applied together.
+  // and their edits applied together. A round with `only` visits just the
+  // files that test says its steps can change.
   const TYPE_ROUNDS = [
     { steps: ['convertTypedefToType', 'annotateWithTypeFromJSDoc'] },
     { steps: [optionalFromJsDoc] },
@@ -829,7 +847,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     { steps: [inheritedMembersOnce] },
     { steps: [dropPlaceholderMemberTypes] },
     { steps: ['inferFromUsage'], onlyChanged: true }, // where placeholder types were dropped
-    { steps: ['addMissingPropertyDefiniteAssignmentAssertions'] },
+    { steps: ['addMissingPropertyDefiniteAssignmentAssertions'], only: hasUninitializedField },
     { steps: [relativeImportTypes] },
   ];
 
@@ -858,8 +876,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const project = loadProject(params, compilerOptions(params));
     const targets = params.targets.filter((f) => project.program().getSourceFile(f));
     let changed = applyToAll(project, targets, (file) => namespaceForMissingDefault(project, file));
-    for (const { steps, onlyChanged } of TYPE_ROUNDS) {
-      const files = onlyChanged ? changed : targets;
+    for (const { steps, onlyChanged, only } of TYPE_ROUNDS) {
+      const files = (onlyChanged ? changed : targets).filter((f) => !only || only(project.program().getSourceFile(f)));
       if (!files.length) continue;
       changed = applyToAll(project, files, (file) =>
         steps.flatMap((step) =>
