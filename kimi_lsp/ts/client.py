@@ -32,6 +32,7 @@ HERE = Path(__file__).parent
 SIDECAR = HERE / "sidecar.js"
 PINNED_VERSION = json.loads((HERE / "package.json").read_text())["dependencies"]["typescript"]
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kimi-lsp" / f"typescript-{PINNED_VERSION}"
+CODE_CACHE = CACHE.parent / "v8"  # V8's compiled TypeScript, kept by the sidecars (sidecar.js)
 
 
 class TypeScriptUnavailable(UserError):
@@ -119,7 +120,7 @@ class Sidecar:
 
     @classmethod
     async def start(cls, typescript: Path) -> Sidecar:
-        env = {**os.environ, "KIMI_TS_PATH": str(typescript)}
+        env = {**os.environ, "KIMI_TS_PATH": str(typescript), "KIMI_LSP_CODE_CACHE": str(CODE_CACHE)}
         stderr = tempfile.TemporaryFile()
         proc = await asyncio.create_subprocess_exec(
             node_binary(),
