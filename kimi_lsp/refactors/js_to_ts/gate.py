@@ -79,7 +79,8 @@ async def finish_and_verify(session: JsToTsSession, changeset: Changeset) -> Ver
         await asyncio.to_thread(materialize, ws, changeset, after)
         config = verify_config(ws.root, after)
         tsc, native = tsc_command(ws.root), native_tsc_command(ws.root)
-        checker, errors = await zero_errors_check(tsc, native, after, config)
+        written = not session.tsconfig_existed  # a tsconfig of ours, which sets `strict`
+        checker, errors = await zero_errors_check(tsc, native, after, config, sets_strict=written)
         if checker == "tsc":
             native = None  # typescript@7 disagreed with this program once; tsc judges the rest
         suppressions = residual["suppressions"]
@@ -92,7 +93,7 @@ async def finish_and_verify(session: JsToTsSession, changeset: Changeset) -> Ver
                 if new in reconciled.changed:
                     changeset.changes[old].edits = edits_between(ws.read(old), finals[new])
                     (after / new).write_text(finals[new], encoding="utf-8")
-            checker, errors = await zero_errors_check(tsc, native, after, config)
+            checker, errors = await zero_errors_check(tsc, native, after, config, sets_strict=written)
         tsc_seconds = time.monotonic() - started
         broken, command_lines = False, []
         if session.request.verify and not errors:

@@ -1,9 +1,10 @@
-"""The sidecar keeps V8's compiled TypeScript as a code cache between starts."""
+"""How kimi-lsp runs TypeScript: the sidecar's code cache, and typescript@7's native tsc."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from kimi_lsp.swarm.verify import run_tsc
 from kimi_lsp.ts import client
 
 
@@ -26,3 +27,12 @@ async def test_the_first_sidecar_writes_a_code_cache_that_later_ones_start_from(
     assert (await started_and_closed(tmp_path))["typescript"]  # V8 rejects it and compiles
     assert written.read_bytes() != b"not a code cache"  # and a fresh cache replaces it
     assert [p.name for p in cache.iterdir()] == [written.name]  # no partial files left
+
+
+async def test_typescript_7s_tsc_runs_as_its_native_binary(tmp_path):
+    command = client.native_tsc_command(tmp_path)
+    assert command and len(command) == 1 and "typescript-" in command[0]  # no Node start-up before it
+    (tmp_path / "tsconfig.json").write_text('{"compilerOptions": {"strict": true}, "files": ["a.ts"]}\n')
+    (tmp_path / "a.ts").write_text("export const n: number = 'one';\n")
+    [error] = await run_tsc(command, tmp_path, "tsconfig.json")
+    assert error.startswith("a.ts(1,14): error TS2322")
