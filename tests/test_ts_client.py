@@ -1,4 +1,4 @@
-"""How kimi-lsp runs TypeScript: the sidecar's code cache, and typescript@7's native tsc."""
+"""How kimi-lsp runs TypeScript: V8 code caches for the sidecar and tsc, and typescript@7's native tsc."""
 
 from __future__ import annotations
 
@@ -36,3 +36,17 @@ async def test_typescript_7s_tsc_runs_as_its_native_binary(tmp_path):
     (tmp_path / "a.ts").write_text("export const n: number = 'one';\n")
     [error] = await run_tsc(command, tmp_path, "tsconfig.json")
     assert error.startswith("a.ts(1,14): error TS2322")
+
+
+async def test_tsc_reports_the_same_errors_with_its_code_cache(tmp_path, monkeypatch):
+    cache = tmp_path / "v8"
+    monkeypatch.setattr(client, "CODE_CACHE", cache)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "tsconfig.json").write_text('{"compilerOptions": {"strict": true}, "files": ["a.ts"]}\n')
+    (project / "a.ts").write_text("export const n: number = 'one';\n")
+    first = await run_tsc(client.tsc_command(project), project, "tsconfig.json")
+    [written] = cache.iterdir()
+    assert written.name.startswith("_tsc-") or written.name.startswith("tsc-")
+    assert await run_tsc(client.tsc_command(project), project, "tsconfig.json") == first
+    assert len(first) == 1 and first[0].startswith("a.ts(1,14): error TS2322")

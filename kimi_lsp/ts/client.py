@@ -97,11 +97,11 @@ def _install_typescript() -> Path:
 
 
 def tsc_command(root: Path) -> list[str]:
-    """The project's own tsc when it has one (any version), else kimi-lsp's copy."""
+    """The project's own tsc when it has one (any version), else kimi-lsp's copy, through V8's code cache (tsc.js)."""
     own = Path(root) / "node_modules" / ".bin" / "tsc"
     if own.exists():
         return [str(own)]
-    return [node_binary(), str(find_typescript(root) / "bin" / "tsc")]
+    return [node_binary(), str(HERE / "tsc.js"), str(CODE_CACHE), str(find_typescript(root))]
 
 
 NODE_ARCH = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}

@@ -7,49 +7,12 @@
 // Positions cross the wire as LSP positions (0-based line, UTF-16 character),
 // which is what TypeScript uses internally, so no conversion is lossy.
 
-const crypto = require('crypto');
 const fs = require('fs');
-const Module = require('module');
 const path = require('path');
 const readline = require('readline');
-const vm = require('vm');
+const loadCached = require('./code_cache');
 
-// Compiling typescript.js (9 MB) and then the functions the requests need
-// costs every sidecar a few hundred milliseconds of CPU. V8 can keep that
-// work as a code cache: the first sidecar for a given TypeScript and Node
-// writes one into KIMI_LSP_CODE_CACHE when it exits, later ones start from
-// it. V8 rejects a cache that does not fit (other flags, say), and a fresh
-// one is written.
-function loadTypeScript(entry, cacheDir) {
-  if (!cacheDir) return require(entry);
-  const stat = fs.statSync(entry);
-  const key = crypto.createHash('sha256').update([entry, stat.size, stat.mtimeMs, process.version, process.arch].join('\0'));
-  const cacheFile = path.join(cacheDir, `typescript-${key.digest('hex').slice(0, 16)}.v8cache`);
-  let cachedData;
-  try {
-    cachedData = fs.readFileSync(cacheFile);
-  } catch {
-    cachedData = undefined;
-  }
-  const script = new vm.Script(Module.wrap(fs.readFileSync(entry, 'utf8')), { filename: entry, cachedData });
-  const loaded = { exports: {} };
-  script.runInThisContext()(loaded.exports, Module.createRequire(entry), loaded, entry, path.dirname(entry));
-  if (!cachedData || script.cachedDataRejected) process.on('exit', () => writeCodeCache(cacheFile, script));
-  return loaded.exports;
-}
-
-function writeCodeCache(cacheFile, script) {
-  const partial = `${cacheFile}.${process.pid}`;
-  try {
-    fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
-    fs.writeFileSync(partial, script.createCachedData());
-    fs.renameSync(partial, cacheFile); // whole or not at all, also with two sidecars exiting at once
-  } catch {
-    fs.rmSync(partial, { force: true }); // no cache (say, a read-only home): the next start compiles again
-  }
-}
-
-const ts = loadTypeScript(require.resolve(process.env.KIMI_TS_PATH || 'typescript'), process.env.KIMI_LSP_CODE_CACHE);
+const ts = loadCached(require.resolve(process.env.KIMI_TS_PATH || 'typescript'), process.env.KIMI_LSP_CODE_CACHE);
 
 const SOURCE_EXTENSIONS = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
 
