@@ -34,7 +34,7 @@ HERE = Path(__file__).parent
 SIDECAR = HERE / "sidecar.js"
 PINNED_VERSION = json.loads((HERE / "package.json").read_text())["dependencies"]["typescript"]
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kimi-lsp" / f"typescript-{PINNED_VERSION}"
-CODE_CACHE = CACHE.parent / "v8"  # V8's compiled TypeScript, kept by the sidecars (sidecar.js)
+CODE_CACHE = CACHE.parent / "v8"  # V8's compiled TypeScript, kept by the sidecars and tsc (code_cache.js)
 
 
 class TypeScriptUnavailable(UserError):
