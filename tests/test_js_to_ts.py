@@ -316,6 +316,12 @@ def test_commonjs_forms_beyond_convert_to_es_module_become_es_modules(tmp_path):
     assert "declare _single: Record<string, any>" in after["lib/builder.ts"]
     # an error given extra properties
     assert "var err: Error & Record<string, any> = new Error('no ' + name)" in after["lib/errors.ts"]
+    # parameters inference left `any` that are only passed on are `unknown`; one whose element is the result stays `any`
+    assert "function describe(value: unknown, label: string) {" in after["lib/passing.ts"]
+    assert "function describeKey(options: { key: unknown; }) {" in after["lib/passing.ts"]
+    assert "function firstOf(list: any[]) {" in after["lib/passing.ts"]
+    code_lines = [line for path, text in after.items() if path.endswith(".ts") for line in text.splitlines() if not line.lstrip().startswith("//")]
+    assert migrated.report["unknown_count"] == sum(line.count("unknown") for line in code_lines) == 2
     # `exports.flatten = function flatten() { ... exports.flatten(...) ... }` calls itself by name
     assert "export function flatten(value" in after["lib/settings.ts"] and "exports" not in after["lib/settings.ts"]
     assert "export { _exports as exports };" in after["lib/reporters.ts"]

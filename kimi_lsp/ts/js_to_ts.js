@@ -969,10 +969,10 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     ];
   }
 
-  function countAny(sf) {
+  function countKeyword(sf, kind) {
     let count = 0;
     (function visit(node) {
-      if (node.kind === ts.SyntaxKind.AnyKeyword) count++;
+      if (node.kind === kind) count++;
       ts.forEachChild(node, visit);
     })(sf);
     return count;
@@ -1134,6 +1134,166 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return found && !!constructor;
   }
 
+  // ------------------------------------------------------------ edits kept only where they add no error
+
+  const TRIAL_ROUNDS = 4;
+
+  // Tries `edits` (each {file, start, length, newText} inside the function
+  // `fn` of the current program) on the whole program at once. A function
+  // keeps its edits only if the program then has no error at a place where
+  // it had none, and the function's inferred result type is the same (a
+  // changed result would move errors to its callers). A new error is blamed
+  // on the edited functions around it, else on the edited functions a call
+  // there may call (`this[name](...)` calls each method `name` can be), else
+  // on every edited function in its file. The functions blamed are put back
+  // and the rest tried again; an error nothing explains puts everything
+  // back. Returns the edits kept.
+  function keepWhereNoNewErrors(project, targets, edits) {
+    if (!edits.length) return [];
+    const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
+    const before = new Set(errorsOf(project, targets, new Map()).map((error) => error.id));
+    const results = resultTypes(project, edits, new Map());
+    let kept = edits;
+    for (let round = 0; round < TRIAL_ROUNDS && kept.length; round++) {
+      const written = writeEdits(project, originals, kept);
+      const errors = errorsOf(project, targets, written); // first, as for `before`: the checker's order can matter
+      const changed = [...resultTypes(project, kept, written)].filter(([fn, text]) => results.get(fn) !== text);
+      const blamed = new Set(changed.map(([fn]) => fn));
+      const unexplained = [];
+      for (const error of errors) {
+        if (before.has(error.id)) continue;
+        const around = kept.filter((edit) => edit.file === error.file && edit.fnStart <= error.start && error.start < edit.fnEnd);
+        const owners = around.length ? around : calledEditedFunctions(project, error, kept, written);
+        if (owners.length) owners.forEach((edit) => blamed.add(edit.fnId));
+        else unexplained.push(error);
+      }
+      if (!blamed.size) {
+        if (!unexplained.length) return kept;
+        unexplained.forEach((error) => kept.filter((edit) => edit.file === error.file).forEach((edit) => blamed.add(edit.fnId)));
+        if (!blamed.size) break;
+      }
+      kept = kept.filter((edit) => !blamed.has(edit.fnId));
+    }
+    writeEdits(project, originals, []); // no set of functions settled within the rounds: none keeps its edits
+    return [];
+  }
+
+  // The edits of the functions a call at the error may call.
+  function calledEditedFunctions(project, error, kept, written) {
+    const checker = project.program().getTypeChecker();
+    const sf = project.program().getSourceFile(error.file);
+    const call = ts.findAncestor(ts.getTokenAtPosition(sf, error.diag.start), (n) => ts.isCallExpression(n) || ts.isNewExpression(n));
+    if (!call) return [];
+    const callee = checker.getTypeAtLocation(call.expression);
+    const declarations = (callee.isUnion() ? callee.types : [callee])
+      .flatMap((type) => [...type.getCallSignatures(), ...type.getConstructSignatures()])
+      .map((signature) => signature.declaration)
+      .filter((declaration) => declaration && declaration.getSourceFile);
+    return kept.filter((edit) =>
+      declarations.some((d) => d.getSourceFile().fileName === edit.file && originalOffset(d.getStart(), written.get(edit.file) || []) === edit.fnStart)
+    );
+  }
+
+  // An edit of the current program, owned by the function `fn`.
+  function functionEdit(fn, start, length, newText) {
+    const sf = fn.getSourceFile();
+    return { file: sf.fileName, start, length, newText, fnId: `${sf.fileName}:${fn.getStart(sf)}`, fnStart: fn.getStart(sf), fnEnd: fn.getEnd(), typed: !!fn.type };
+  }
+
+  // Each target's original text with the given edits (and no others);
+  // returns, per file, the edits written, in text order.
+  function writeEdits(project, originals, edits) {
+    const byFile = new Map();
+    for (const edit of edits) byFile.set(edit.file, [...(byFile.get(edit.file) || []), edit]);
+    for (const [file, text] of originals) {
+      const sorted = (byFile.get(file) || []).sort((a, b) => a.start - b.start);
+      byFile.set(file, sorted);
+      setText(project, file, applyChanges(text, sorted.map((e) => ({ span: { start: e.start, length: e.length }, newText: e.newText }))));
+    }
+    return byFile;
+  }
+
+  // An offset in the edited text as an offset in the original one (an offset
+  // inside an edit's new text is that edit's start).
+  function originalOffset(offset, written) {
+    let moved = 0;
+    for (const edit of written) {
+      const start = edit.start + moved;
+      if (offset < start) break;
+      if (offset < start + edit.newText.length) return edit.start;
+      moved += edit.newText.length - edit.length;
+    }
+    return offset - moved;
+  }
+
+  function editedOffset(offset, written) {
+    return offset + written.filter((e) => e.start < offset).reduce((moved, e) => moved + e.newText.length - e.length, 0);
+  }
+
+  // Every error in the targets, with `id` naming where it starts in the original text.
+  function errorsOf(project, targets, written) {
+    const errors = [];
+    for (const file of targets) {
+      for (const diag of diagnosticsOf(project, file)) {
+        if (diag.category !== ts.DiagnosticCategory.Error || diag.start === undefined) continue;
+        const start = originalOffset(diag.start, written.get(file) || []);
+        errors.push({ id: `${file}:${start}`, file, start, diag });
+      }
+    }
+    return errors;
+  }
+
+  // The inferred result type of each function with edits (none where it is written).
+  function resultTypes(project, edits, written) {
+    const checker = project.program().getTypeChecker();
+    const types = new Map();
+    for (const edit of edits) {
+      if (types.has(edit.fnId) || edit.typed) continue;
+      const sf = project.program().getSourceFile(edit.file);
+      const start = editedOffset(edit.fnStart, written.get(edit.file) || []);
+      const fn = ts.findAncestor(ts.getTokenAtPosition(sf, start), (n) => ts.isFunctionLike(n) && n.getStart(sf) === start);
+      const signature = fn && checker.getSignatureFromDeclaration(fn);
+      types.set(edit.fnId, signature ? checker.typeToString(signature.getReturnType(), fn, ts.TypeFormatFlags.NoTruncation) : '');
+    }
+    return types;
+  }
+
+  // ------------------------------------------------------------ unknown for parameters that need nothing
+
+  // A parameter left `any` (inference found nothing to go on) that its
+  // function only passes on, compares or narrows needs nothing of its value:
+  // `unknown` says so, and keeps the function from using it unchecked. Every
+  // `any` in a parameter's annotation outside function types and type
+  // arguments (`x: any`, `x: any[]`, `opts: { a: any }`) becomes `unknown`
+  // where the whole program stays as it was (keepWhereNoNewErrors).
+  function unknownForUntypedParameters(project, targets) {
+    const edits = [];
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      (function visit(node) {
+        if (ts.isFunctionLike(node) && node.body && !ts.isAccessor(node)) {
+          for (const param of node.parameters) {
+            if (!param.type || (param.dotDotDotToken && param.type.kind === ts.SyntaxKind.AnyKeyword)) continue;
+            for (const keyword of anyKeywordsOutsideFunctionTypes(param.type)) edits.push(functionEdit(node, keyword.getStart(sf), 3, 'unknown'));
+          }
+        }
+        ts.forEachChild(node, visit);
+      })(sf);
+    }
+    keepWhereNoNewErrors(project, targets, edits);
+  }
+
+  function anyKeywordsOutsideFunctionTypes(type) {
+    const found = [];
+    const structural = (node) =>
+      ts.isTypeLiteralNode(node) || ts.isPropertySignature(node) || ts.isUnionTypeNode(node) || ts.isArrayTypeNode(node) || ts.isParenthesizedTypeNode(node);
+    (function visit(node) {
+      if (node.kind === ts.SyntaxKind.AnyKeyword) found.push(node);
+      else if (structural(node)) ts.forEachChild(node, visit);
+    })(type);
+    return found;
+  }
+
   const NO_DECLARATION_FILE = 7016;
   const UNTYPED_MODULES = 'untyped-modules.d.ts';
 
@@ -1181,6 +1341,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     optionalForShortCalls(project, params.targets);
     recordsForUntypedObjects(project, params.targets);
     widenForCallers(project, params.targets);
+    unknownForUntypedParameters(project, params.targets);
     const options = project.program().getOptionsDiagnostics().concat(project.program().getGlobalDiagnostics());
     if (options.length) {
       throw new UserError(`the TypeScript configuration has errors: ${ts.flattenDiagnosticMessageText(options[0].messageText, ' ')}`);
@@ -1203,13 +1364,15 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     }
     const texts = {};
     let anyCount = declarations ? declarations.modules : 0;
+    let unknownCount = 0;
     let suppressions = asserted;
     for (const file of params.targets) {
       texts[file] = project.readFile(file);
-      anyCount += countAny(project.program().getSourceFile(file));
+      anyCount += countKeyword(project.program().getSourceFile(file), ts.SyntaxKind.AnyKeyword);
+      unknownCount += countKeyword(project.program().getSourceFile(file), ts.SyntaxKind.UnknownKeyword);
       suppressions += countDirectives(texts[file]);
     }
-    return { texts, errorsBefore, anyCount, suppressions, unsuppressable, declarations };
+    return { texts, errorsBefore, anyCount, unknownCount, suppressions, unsuppressable, declarations };
   }
 
   return {

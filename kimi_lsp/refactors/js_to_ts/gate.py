@@ -109,6 +109,7 @@ async def finish_and_verify(session: JsToTsSession, changeset: Changeset) -> Ver
     verification.extra = {
         "files_converted": len(moved),
         "any_count": residual["anyCount"],
+        "unknown_count": residual["unknownCount"],
         "suppressions": suppressions,
         "errors_before": residual["errorsBefore"] + model_fixed,  # before the model's fixes, if any
         "errors_after": len(errors),
