@@ -1258,6 +1258,54 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return types;
   }
 
+  // ------------------------------------------------------------ usage inference for parameters left any
+
+  // Parameters typed `any` in the typing rounds may have a type now: the
+  // functions they are passed to, and their callers, were typed in the same
+  // rounds. Their `any` is removed on a scratch copy of the program and
+  // TypeScript's inferFromUsage asked again; a type it finds (one with no
+  // `any` in it) replaces the `any` where the whole program stays as it was
+  // (keepWhereNoNewErrors), so a type inferred from some callers that others
+  // do not fit is not kept.
+  function inferredTypesForUntypedParameters(project, targets) {
+    const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
+    const sites = targets.flatMap((file) => untypedParameters(project.program().getSourceFile(file)));
+    const removals = sites.map(({ param }) => functionEdit(param.parent, untypedEnd(param), param.type.getEnd() - untypedEnd(param), ''));
+    const written = writeEdits(project, originals, removals);
+    const inferred = new Map(); // original offset of a parameter's type -> the type inferred for it
+    for (const file of new Set(sites.map((site) => site.file))) {
+      const at = new Map(written.get(file).map((removal) => [editedOffset(removal.start, written.get(file)), removal.start]));
+      for (const change of editsFor(combinedFix(project, file, 'inferFromUsage'), file)) {
+        const match = /^: ([^]+)$/.exec(change.newText);
+        const removed = at.get(change.span.start);
+        if (!match || removed === undefined || change.span.length || /\bany\b|import\(/.test(match[1])) continue;
+        inferred.set(`${file}:${removed}`, match[1]);
+      }
+    }
+    writeEdits(project, originals, []);
+    const edits = sites
+      .filter(({ file, param }) => inferred.has(`${file}:${untypedEnd(param)}`))
+      .map(({ file, param }) => functionEdit(param.parent, param.type.getStart(), 3, inferred.get(`${file}:${untypedEnd(param)}`)));
+    keepWhereNoNewErrors(project, targets, edits);
+  }
+
+  // Parameters annotated exactly `any` in functions with a body.
+  function untypedParameters(sf) {
+    const sites = [];
+    (function visit(node) {
+      if (ts.isFunctionLike(node) && node.body && !ts.isAccessor(node)) {
+        for (const param of node.parameters) {
+          if (param.type && param.type.kind === ts.SyntaxKind.AnyKeyword && !param.dotDotDotToken && ts.isIdentifier(param.name)) sites.push({ file: sf.fileName, param });
+        }
+      }
+      ts.forEachChild(node, visit);
+    })(sf);
+    return sites;
+  }
+
+  // Where a parameter's `: any` starts (after its name and `?`).
+  const untypedEnd = (param) => (param.questionToken || param.name).getEnd();
+
   // ------------------------------------------------------------ unknown for parameters that need nothing
 
   // A parameter left `any` (inference found nothing to go on) that its
@@ -1341,6 +1389,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     optionalForShortCalls(project, params.targets);
     recordsForUntypedObjects(project, params.targets);
     widenForCallers(project, params.targets);
+    inferredTypesForUntypedParameters(project, params.targets);
     unknownForUntypedParameters(project, params.targets);
     const options = project.program().getOptionsDiagnostics().concat(project.program().getGlobalDiagnostics());
     if (options.length) {
