@@ -1138,15 +1138,14 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   const TRIAL_ROUNDS = 4;
 
-  // Tries `edits` (each {file, start, length, newText} inside the function
-  // `fn` of the current program) on the whole program at once. A function
-  // keeps its edits only if the program then has no error at a place where
-  // it had none, and the function's inferred result type is the same (a
-  // changed result would move errors to its callers). A new error is blamed
-  // on the edited functions around it, else on the edited functions a call
-  // there may call (`this[name](...)` calls each method `name` can be), else
-  // on every edited function in its file. The functions blamed are put back
-  // and the rest tried again; an error nothing explains puts everything
+  // Tries `edits` (parameterEdit) on the whole program at once. An edit is
+  // kept only if the program then has no error at a place where it had none,
+  // and its function's inferred result type is the same (a changed result
+  // would move errors to its callers). A new error puts back the edits of
+  // the parameters it names (editedParametersNamedAt), else those of the
+  // functions around it, else of the functions a call there may call
+  // (`this[name](...)` calls each method `name` can be), else of its file;
+  // the rest are tried again. An error nothing explains puts everything
   // back. Returns the edits kept.
   function keepWhereNoNewErrors(project, targets, edits) {
     if (!edits.length) return [];
@@ -1157,25 +1156,52 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     for (let round = 0; round < TRIAL_ROUNDS && kept.length; round++) {
       const written = writeEdits(project, originals, kept);
       const errors = errorsOf(project, targets, written); // first, as for `before`: the checker's order can matter
-      const changed = [...resultTypes(project, kept, written)].filter(([fn, text]) => results.get(fn) !== text);
-      const blamed = new Set(changed.map(([fn]) => fn));
+      const changed = new Set([...resultTypes(project, kept, written)].filter(([fn, text]) => results.get(fn) !== text).map(([fn]) => fn));
+      const blamed = new Set(kept.filter((edit) => changed.has(edit.fnId)));
       const unexplained = [];
       for (const error of errors) {
         if (before.has(error.id)) continue;
         const around = kept.filter((edit) => edit.file === error.file && edit.fnStart <= error.start && error.start < edit.fnEnd);
-        const owners = around.length ? around : calledEditedFunctions(project, error, kept, written);
-        if (owners.length) owners.forEach((edit) => blamed.add(edit.fnId));
+        const named = editedParametersNamedAt(project, error, around, written);
+        const owners = named.length ? named : around.length ? around : calledEditedFunctions(project, error, kept, written);
+        if (owners.length) owners.forEach((edit) => blamed.add(edit));
         else unexplained.push(error);
       }
       if (!blamed.size) {
         if (!unexplained.length) return kept;
-        unexplained.forEach((error) => kept.filter((edit) => edit.file === error.file).forEach((edit) => blamed.add(edit.fnId)));
+        unexplained.forEach((error) => kept.filter((edit) => edit.file === error.file).forEach((edit) => blamed.add(edit)));
         if (!blamed.size) break;
       }
-      kept = kept.filter((edit) => !blamed.has(edit.fnId));
+      kept = kept.filter((edit) => !blamed.has(edit));
     }
     writeEdits(project, originals, []); // no set of functions settled within the rounds: none keeps its edits
     return [];
+  }
+
+  // The edits (among `around`) of the parameters that the error's own text
+  // names: for `opts.key`, the edits in the type of `opts`'s `key`; for a
+  // bare `value`, all of `value`'s. Only those are blamed.
+  function editedParametersNamedAt(project, error, around, written) {
+    if (!around.length) return [];
+    const checker = project.program().getTypeChecker();
+    const sf = project.program().getSourceFile(error.file);
+    const end = error.diag.start + (error.diag.length || 0);
+    const named = new Set(); // `parameter` ids, or `parameter.property`
+    (function visit(node) {
+      if (node.getEnd() <= error.diag.start || node.getStart(sf) >= end) return;
+      const declaration = ts.isIdentifier(node) && checker.getSymbolAtLocation(node)?.valueDeclaration;
+      if (declaration && ts.isParameter(declaration) && declaration.getSourceFile() === sf) {
+        const parameter = `${error.file}:${originalOffset(declaration.getStart(sf), written.get(error.file) || [])}`;
+        const access = ts.isPropertyAccessExpression(node.parent) && node.parent.expression === node ? node.parent : undefined;
+        named.add(access ? `${parameter}.${access.name.text}` : parameter);
+      }
+      ts.forEachChild(node, visit);
+    })(sf);
+    const isNamed = (edit) =>
+      named.has(edit.parameter) ||
+      named.has(`${edit.parameter}.${edit.property}`) ||
+      (edit.property === undefined && [...named].some((name) => name.startsWith(`${edit.parameter}.`))); // `x.key` with `x: any`
+    return around.filter(isNamed);
   }
 
   // The edits of the functions a call at the error may call.
@@ -1194,10 +1220,15 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     );
   }
 
-  // An edit of the current program, owned by the function `fn`.
-  function functionEdit(fn, start, length, newText) {
-    const sf = fn.getSourceFile();
-    return { file: sf.fileName, start, length, newText, fnId: `${sf.fileName}:${fn.getStart(sf)}`, fnStart: fn.getStart(sf), fnEnd: fn.getEnd(), typed: !!fn.type };
+  // An edit of the current program in the annotation of the parameter
+  // `param` (in the type of its `property`, for an edit inside an object type).
+  function parameterEdit(param, start, length, newText, property) {
+    const sf = param.getSourceFile();
+    const fn = param.parent;
+    return {
+      file: sf.fileName, start, length, newText, parameter: `${sf.fileName}:${param.getStart(sf)}`, property,
+      fnId: `${sf.fileName}:${fn.getStart(sf)}`, fnStart: fn.getStart(sf), fnEnd: fn.getEnd(), typed: !!fn.type,
+    };
   }
 
   // Each target's original text with the given edits (and no others);
@@ -1270,7 +1301,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   function inferredTypesForUntypedParameters(project, targets) {
     const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
     const sites = targets.flatMap((file) => untypedParameters(project.program().getSourceFile(file)));
-    const removals = sites.map(({ param }) => functionEdit(param.parent, untypedEnd(param), param.type.getEnd() - untypedEnd(param), ''));
+    const removals = sites.map(({ param }) => parameterEdit(param, untypedEnd(param), param.type.getEnd() - untypedEnd(param), ''));
     const written = writeEdits(project, originals, removals);
     const inferred = new Map(); // original offset of a parameter's type -> the type inferred for it
     for (const file of new Set(sites.map((site) => site.file))) {
@@ -1285,7 +1316,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     writeEdits(project, originals, []);
     const edits = sites
       .filter(({ file, param }) => inferred.has(`${file}:${untypedEnd(param)}`))
-      .map(({ file, param }) => functionEdit(param.parent, param.type.getStart(), 3, inferred.get(`${file}:${untypedEnd(param)}`)));
+      .map(({ file, param }) => parameterEdit(param, param.type.getStart(), 3, inferred.get(`${file}:${untypedEnd(param)}`)));
     keepWhereNoNewErrors(project, targets, edits);
   }
 
@@ -1295,13 +1326,16 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     (function visit(node) {
       if (ts.isFunctionLike(node) && node.body && !ts.isAccessor(node)) {
         for (const param of node.parameters) {
-          if (param.type && param.type.kind === ts.SyntaxKind.AnyKeyword && !param.dotDotDotToken && ts.isIdentifier(param.name)) sites.push({ file: sf.fileName, param });
+          if (param.type && param.type.kind === ts.SyntaxKind.AnyKeyword && !param.dotDotDotToken && ts.isIdentifier(param.name) && !isThis(param)) sites.push({ file: sf.fileName, param });
         }
       }
       ts.forEachChild(node, visit);
     })(sf);
     return sites;
   }
+
+  // `this: any` says what a function is called on, not what it is passed.
+  const isThis = (param) => ts.isIdentifier(param.name) && param.name.text === 'this';
 
   // Where a parameter's `: any` starts (after its name and `?`).
   const untypedEnd = (param) => (param.questionToken || param.name).getEnd();
@@ -1321,14 +1355,24 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       (function visit(node) {
         if (ts.isFunctionLike(node) && node.body && !ts.isAccessor(node)) {
           for (const param of node.parameters) {
-            if (!param.type || (param.dotDotDotToken && param.type.kind === ts.SyntaxKind.AnyKeyword)) continue;
-            for (const keyword of anyKeywordsOutsideFunctionTypes(param.type)) edits.push(functionEdit(node, keyword.getStart(sf), 3, 'unknown'));
+            if (!param.type || isThis(param) || (param.dotDotDotToken && param.type.kind === ts.SyntaxKind.AnyKeyword)) continue;
+            for (const keyword of anyKeywordsOutsideFunctionTypes(param.type)) {
+              edits.push(parameterEdit(param, keyword.getStart(sf), 3, 'unknown', propertyOf(keyword, param.type)));
+            }
           }
         }
         ts.forEachChild(node, visit);
       })(sf);
     }
     keepWhereNoNewErrors(project, targets, edits);
+  }
+
+  // The name of the outermost property of a parameter's object type that
+  // `node` is in the type of (`key` in `{ key: any }`); undefined outside one.
+  function propertyOf(node, type) {
+    let property;
+    for (let n = node; n && n !== type; n = n.parent) if (ts.isPropertySignature(n)) property = n;
+    return property && ts.isIdentifier(property.name) ? property.name.text : undefined;
   }
 
   function anyKeywordsOutsideFunctionTypes(type) {
