@@ -1334,7 +1334,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return sites;
   }
 
-  // `this: any` says what a function is called on, not what it is passed.
+  // `this: any` says what a function is called on (anyThisForFunctions), not what it is passed.
   const isThis = (param) => ts.isIdentifier(param.name) && param.name.text === 'this';
 
   // Where a parameter's `: any` starts (after its name and `?`).
@@ -1386,6 +1386,28 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return found;
   }
 
+  const THIS_IMPLICITLY_ANY = 2683;
+
+  // A function (not a method) that uses `this`, such as a mixin called with
+  // `fn.call(target)` or a constructor function, has no type for it: every
+  // line using `this` is TS2683. Where a function has two or more of those
+  // lines, one `this: any` parameter (erased from the emitted code) types it
+  // instead of a suppression on each line.
+  function anyThisForFunctions(project, targets) {
+    applyToAll(project, targets, (file) => {
+      const sf = project.program().getSourceFile(file);
+      const lines = new Map(); // function -> lines with TS2683
+      for (const diag of project.service.getSemanticDiagnostics(file)) {
+        if (diag.code !== THIS_IMPLICITLY_ANY) continue;
+        const fn = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), (n) => ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n));
+        if (fn) lines.set(fn, (lines.get(fn) || new Set()).add(sf.getLineAndCharacterOfPosition(diag.start).line));
+      }
+      return [...lines]
+        .filter(([, used]) => used.size >= 2)
+        .map(([fn]) => ({ span: { start: fn.parameters.pos, length: 0 }, newText: fn.parameters.length ? 'this: any, ' : 'this: any' }));
+    });
+  }
+
   const NO_DECLARATION_FILE = 7016;
   const UNTYPED_MODULES = 'untyped-modules.d.ts';
 
@@ -1433,6 +1455,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     optionalForShortCalls(project, params.targets);
     recordsForUntypedObjects(project, params.targets);
     widenForCallers(project, params.targets);
+    anyThisForFunctions(project, params.targets);
     inferredTypesForUntypedParameters(project, params.targets);
     unknownForUntypedParameters(project, params.targets);
     const options = project.program().getOptionsDiagnostics().concat(project.program().getGlobalDiagnostics());
