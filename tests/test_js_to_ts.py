@@ -324,6 +324,8 @@ def test_commonjs_forms_beyond_convert_to_es_module_become_es_modules(tmp_path):
     # each parameter, and each property of one, is judged on its own: `options.names` must be string[], `options.key` need not
     assert "function keyed(key: unknown, names: string[]) {" in after["lib/passing.ts"]
     assert re.search(r"function keyedOptions\(options: \{ key: unknown;? names: any;? \}\) \{", after["lib/passing.ts"])
+    # an array filled by a function and read where it is imported: typed by what is put in it
+    assert "const seen: string[] = []" in after["lib/registry.ts"]
     # a function using `this` on several lines: one `this: any` instead of a suppression on each
     assert "function remember(this: any, value: unknown) {" in after["lib/passing.ts"]
     # JSDoc's {*} is `any`; inferred again once the program is typed, it is what the function passes it to

@@ -1028,6 +1028,16 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   const ARGUMENT_NOT_ASSIGNABLE = 2345;
   const TYPE_KEYWORDS = new Set(['string', 'number', 'boolean', 'bigint', 'symbol', 'null', 'undefined', 'void', 'never', 'unknown', 'object', 'true', 'false', 'readonly', 'typeof', 'keyof']);
 
+  // The type of `expr` (widened from a literal) as it can be written at
+  // `site`: no `any`, no `import(...)`, no function or object type, and every
+  // name in it resolves there; undefined otherwise.
+  function writableType(checker, expr, site) {
+    const text = checker.typeToString(checker.getBaseTypeOfLiteralType(checker.getTypeAtLocation(expr)), site, ts.TypeFormatFlags.NoTruncation);
+    if (/\bany\b|import\(|\.\.\.|=>|\{/.test(text)) return undefined;
+    const names = (text.match(/[A-Za-z_$][\w$]*/g) || []).filter((w) => !TYPE_KEYWORDS.has(w));
+    return names.every((w) => checker.resolveName(w, site, ts.SymbolFlags.Type, false)) ? text : undefined;
+  }
+
   // Where a caller passes a type the inferred parameter type does not accept,
   // the parameter accepts both: inference saw fewer callers than the program
   // has. Only types that can be written where the parameter is declared.
@@ -1037,10 +1047,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       const arg = ts.findAncestor(token, (n) => n.getStart(sf) === diag.start && n.getEnd() === diag.start + diag.length);
       const param = declaration.parameters[(call.arguments || []).indexOf(arg)];
       if (!arg || arg.parent !== call || !param || !param.type || param.dotDotDotToken) continue;
-      const text = checker.typeToString(checker.getBaseTypeOfLiteralType(checker.getTypeAtLocation(arg)), param, ts.TypeFormatFlags.NoTruncation);
-      if (/\bany\b|import\(|\.\.\.|=>|\{/.test(text)) continue;
-      const names = (text.match(/[A-Za-z_$][\w$]*/g) || []).filter((w) => !TYPE_KEYWORDS.has(w));
-      if (names.some((w) => !checker.resolveName(w, param, ts.SymbolFlags.Type, false))) continue;
+      const text = writableType(checker, arg, param);
+      if (!text) continue;
       if (!additions.has(param)) additions.set(param, new Set());
       additions.get(param).add(text);
     }
@@ -1146,11 +1154,12 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // functions around it, else of the functions a call there may call
   // (`this[name](...)` calls each method `name` can be), else of its file;
   // the rest are tried again. An error nothing explains puts everything
-  // back. Returns the edits kept.
-  function keepWhereNoNewErrors(project, targets, edits) {
+  // back. `errorsBefore` (errorsOf the same texts) saves checking them again.
+  // Returns the edits kept.
+  function keepWhereNoNewErrors(project, targets, edits, errorsBefore = undefined) {
     if (!edits.length) return [];
     const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
-    const before = new Set(errorsOf(project, targets, new Map()).map((error) => error.id));
+    const before = new Set((errorsBefore || errorsOf(project, targets, new Map())).map((error) => error.id));
     const results = resultTypes(project, edits, new Map());
     let kept = edits;
     for (let round = 0; round < TRIAL_ROUNDS && kept.length; round++) {
@@ -1198,9 +1207,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       ts.forEachChild(node, visit);
     })(sf);
     const isNamed = (edit) =>
-      named.has(edit.parameter) ||
-      named.has(`${edit.parameter}.${edit.property}`) ||
-      (edit.property === undefined && [...named].some((name) => name.startsWith(`${edit.parameter}.`))); // `x.key` with `x: any`
+      named.has(edit.owner) ||
+      named.has(`${edit.owner}.${edit.property}`) ||
+      (edit.property === undefined && [...named].some((name) => name.startsWith(`${edit.owner}.`))); // `x.key` with `x: any`
     return around.filter(isNamed);
   }
 
@@ -1226,9 +1235,18 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const sf = param.getSourceFile();
     const fn = param.parent;
     return {
-      file: sf.fileName, start, length, newText, parameter: `${sf.fileName}:${param.getStart(sf)}`, property,
+      file: sf.fileName, start, length, newText, owner: `${sf.fileName}:${param.getStart(sf)}`, property,
       fnId: `${sf.fileName}:${fn.getStart(sf)}`, fnStart: fn.getStart(sf), fnEnd: fn.getEnd(), typed: !!fn.type,
     };
+  }
+
+  // An edit of the current program in a variable's declaration, which has no
+  // result type to keep; its statement is the function-like span it owns.
+  function declarationEdit(declaration, start, length, newText) {
+    const sf = declaration.getSourceFile();
+    const statement = ts.findAncestor(declaration, ts.isVariableStatement) || declaration;
+    const owner = `${sf.fileName}:${declaration.getStart(sf)}`;
+    return { file: sf.fileName, start, length, newText, owner, fnId: owner, fnStart: statement.getStart(sf), fnEnd: statement.getEnd(), typed: true };
   }
 
   // Each target's original text with the given edits (and no others);
@@ -1296,9 +1314,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // rounds. Their `any` is removed on a scratch copy of the program and
   // TypeScript's inferFromUsage asked again; a type it finds (one with no
   // `any` in it) replaces the `any` where the whole program stays as it was
-  // (keepWhereNoNewErrors), so a type inferred from some callers that others
-  // do not fit is not kept.
-  function inferredTypesForUntypedParameters(project, targets) {
+  // (typesForUntyped), so a type inferred from some callers that others do
+  // not fit is not kept. Returns the edits, the program as it was.
+  function inferredParameterEdits(project, targets) {
     const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
     const sites = targets.flatMap((file) => untypedParameters(project.program().getSourceFile(file)));
     const removals = sites.map(({ param }) => parameterEdit(param, untypedEnd(param), param.type.getEnd() - untypedEnd(param), ''));
@@ -1317,7 +1335,16 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const edits = sites
       .filter(({ file, param }) => inferred.has(`${file}:${untypedEnd(param)}`))
       .map(({ file, param }) => parameterEdit(param, param.type.getStart(), 3, inferred.get(`${file}:${untypedEnd(param)}`)));
-    keepWhereNoNewErrors(project, targets, edits);
+    return edits;
+  }
+
+  // Types for what is still untyped, from usage inference (parameters) and
+  // from what is put in them (arrays), tried together on the whole program:
+  // one trial, on the errors of the program as it is.
+  function typesForUntyped(project, targets) {
+    const before = errorsOf(project, targets, new Map());
+    const edits = [...evolvingArrayEdits(project, targets), ...inferredParameterEdits(project, targets)];
+    keepWhereNoNewErrors(project, targets, edits, before);
   }
 
   // Parameters annotated exactly `any` in functions with a body.
@@ -1384,6 +1411,62 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       else if (structural(node)) ts.forEachChild(node, visit);
     })(type);
     return found;
+  }
+
+  const EVOLVING_ARRAY = [7005, 7034]; // Variable 'x' implicitly has an 'any[]' type (in some locations)
+
+  // `const re = []` filled in by a function (`re[i] = new RegExp(...)`) and
+  // read elsewhere (another module importing it) is an array TypeScript
+  // types as it is filled, only in its own scope: every read outside is
+  // TS7005, and its declaration or import TS7034. Where every value the file
+  // puts in it has a type that can be written there, the declaration is
+  // annotated with the array of those types (the edits returned).
+  function evolvingArrayEdits(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const declarations = new Set();
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      for (const diag of project.service.getSemanticDiagnostics(file)) {
+        if (!EVOLVING_ARRAY.includes(diag.code)) continue;
+        let symbol = checker.getSymbolAtLocation(ts.getTokenAtPosition(sf, diag.start));
+        if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+        const declaration = symbol?.valueDeclaration;
+        if (declaration && ts.isVariableDeclaration(declaration) && !declaration.type && ts.isIdentifier(declaration.name) &&
+            declaration.initializer && ts.isArrayLiteralExpression(declaration.initializer) && !declaration.initializer.elements.length &&
+            targets.includes(declaration.getSourceFile().fileName)) {
+          declarations.add(declaration);
+        }
+      }
+    }
+    const edits = [];
+    for (const declaration of declarations) {
+      const types = elementTypes(checker, declaration);
+      if (!types) continue;
+      const type = types.length === 1 ? `${types[0]}[]` : `(${types.join(' | ')})[]`;
+      edits.push(declarationEdit(declaration, declaration.name.getEnd(), 0, `: ${type}`));
+    }
+    return edits;
+  }
+
+  // The types of the values put in the array `declaration` names in its
+  // file (`x[i] = v`, `x.push(v)`), each as it can be written at the
+  // declaration; undefined if one cannot be, or there are none.
+  function elementTypes(checker, declaration) {
+    const sf = declaration.getSourceFile();
+    const symbol = checker.getSymbolAtLocation(declaration.name);
+    const values = [];
+    const isArray = (node) => ts.isIdentifier(node) && checker.getSymbolAtLocation(node) === symbol;
+    (function visit(node) {
+      if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isElementAccessExpression(node.left) && isArray(node.left.expression)) {
+        values.push(node.right);
+      } else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'push' && isArray(node.expression.expression)) {
+        values.push(...node.arguments);
+      }
+      ts.forEachChild(node, visit);
+    })(sf);
+    const types = new Set(values.map((value) => (ts.isSpreadElement(value) ? undefined : writableType(checker, value, declaration))));
+    if (types.has(undefined)) return undefined;
+    return types.size ? [...types] : undefined;
   }
 
   const THIS_IMPLICITLY_ANY = 2683;
@@ -1456,7 +1539,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     recordsForUntypedObjects(project, params.targets);
     widenForCallers(project, params.targets);
     anyThisForFunctions(project, params.targets);
-    inferredTypesForUntypedParameters(project, params.targets);
+    typesForUntyped(project, params.targets);
     unknownForUntypedParameters(project, params.targets);
     const options = project.program().getOptionsDiagnostics().concat(project.program().getGlobalDiagnostics());
     if (options.length) {
