@@ -1146,7 +1146,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   const TRIAL_ROUNDS = 4;
 
-  // Tries `edits` (parameterEdit) on the whole program at once. An edit is
+  // Tries `edits` (parameterEdit, declarationEdit) on the whole program at once. An edit is
   // kept only if the program then has no error at a place where it had none,
   // and its function's inferred result type is the same (a changed result
   // would move errors to its callers). A new error puts back the edits of
@@ -1195,7 +1195,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const checker = project.program().getTypeChecker();
     const sf = project.program().getSourceFile(error.file);
     const end = error.diag.start + (error.diag.length || 0);
-    const named = new Set(); // `parameter` ids, or `parameter.property`
+    const named = new Set(); // edit owners (parameters), or `owner.property`
     (function visit(node) {
       if (node.getEnd() <= error.diag.start || node.getStart(sf) >= end) return;
       const declaration = ts.isIdentifier(node) && checker.getSymbolAtLocation(node)?.valueDeclaration;
@@ -1332,10 +1332,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       }
     }
     writeEdits(project, originals, []);
-    const edits = sites
+    return sites
       .filter(({ file, param }) => inferred.has(`${file}:${untypedEnd(param)}`))
       .map(({ file, param }) => parameterEdit(param, param.type.getStart(), 3, inferred.get(`${file}:${untypedEnd(param)}`)));
-    return edits;
   }
 
   // Types for what is still untyped, from usage inference (parameters) and
