@@ -18,7 +18,9 @@ with few rejections, instead of hammering it with retries.
 Request starts are also always a little apart (MIN_START_SPACING). When a
 round of answers arrives together and its follow-up requests overrun the
 provider's window, the first 429 is then read before the rest of the round
-is sent, not after it; and a hundred agents' answers do not all arrive, and
+is sent, not after it, as long as it comes back within a few starts (a
+provider across a network answers later, and the starts in between are
+already on their way); and a hundred agents' answers do not all arrive, and
 queue for the one event loop, at the same moment.
 
 Hosted providers say up front how many requests remain and when their whole
