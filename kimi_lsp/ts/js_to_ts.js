@@ -26,8 +26,10 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   // ------------------------------------------------------------ text edits
 
+  // Applied from the end; inserts at one place keep their order (a fix's
+  // `(`, `: T`, `)` around an arrow function's parameter).
   function applyChanges(text, textChanges) {
-    const sorted = [...textChanges].sort((a, b) => b.span.start - a.span.start);
+    const sorted = textChanges.map((change, i) => [change, i]).sort(([a, i], [b, j]) => b.span.start - a.span.start || j - i).map(([change]) => change);
     let out = text;
     let limit = Infinity;
     for (const change of sorted) {
@@ -1156,16 +1158,16 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // the rest are tried again. An error nothing explains puts everything
   // back. `errorsBefore` (errorsOf the same texts) saves checking them again.
   // Returns the edits kept.
-  function keepWhereNoNewErrors(project, targets, edits, errorsBefore = undefined) {
+  function keepWhereNoNewErrors(project, targets, edits, errorsBefore = undefined, { sameResults = true } = {}) {
     if (!edits.length) return [];
     const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
     const before = new Set((errorsBefore || errorsOf(project, targets, new Map())).map((error) => error.id));
-    const results = resultTypes(project, edits, new Map());
+    const results = sameResults ? resultTypes(project, edits, new Map()) : new Map();
     let kept = edits;
     for (let round = 0; round < TRIAL_ROUNDS && kept.length; round++) {
       const written = writeEdits(project, originals, kept);
       const errors = errorsOf(project, targets, written); // first, as for `before`: the checker's order can matter
-      const changed = new Set([...resultTypes(project, kept, written)].filter(([fn, text]) => results.get(fn) !== text).map(([fn]) => fn));
+      const changed = sameResults ? new Set([...resultTypes(project, kept, written)].filter(([fn, text]) => results.get(fn) !== text).map(([fn]) => fn)) : new Set();
       const blamed = new Set(kept.filter((edit) => changed.has(edit.fnId)));
       const unexplained = [];
       for (const error of errors) {
@@ -1490,6 +1492,77 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     });
   }
 
+  // ------------------------------------------------------------ any where a type costs more than it says
+
+  // A parameter whose type the program keeps contradicting (inference chose
+  // from too few callers, or JSDoc was wrong) leaves an error on every line
+  // that uses it, each to be suppressed. Where its errors would take more
+  // suppressions than the `any`s its type has plus one, the parameter is
+  // typed `any` instead: one honest `any` in place of the comments that
+  // hide everything else on those lines. An error is a parameter's when it
+  // is at a use of the parameter in its own function (its span names it, or
+  // the object of the property it names), or at an argument passed to it.
+  function anyForContradictedParameters(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const writable = new Set(targets);
+    const lines = new Map(); // parameter -> the lines (file:line) of its errors
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      for (const diag of diagnosticsOf(project, file)) {
+        if (diag.category !== ts.DiagnosticCategory.Error || diag.start === undefined || diag.code === UNUSED_DIRECTIVE) continue;
+        const line = `${file}:${sf.getLineAndCharacterOfPosition(diag.start).line}`;
+        for (const param of parametersContradictedAt(checker, sf, diag)) {
+          if (!writable.has(param.getSourceFile().fileName)) continue;
+          lines.set(param, (lines.get(param) || new Set()).add(line));
+        }
+      }
+    }
+    const edits = [];
+    for (const [param, at] of lines) {
+      const anys = countKeyword(param.type, ts.SyntaxKind.AnyKeyword);
+      if (at.size + anys - 1 < 1) continue;
+      edits.push(parameterEdit(param, param.type.getStart(), param.type.getWidth(), param.dotDotDotToken ? 'any[]' : 'any'));
+    }
+    keepWhereNoNewErrors(project, targets, edits, undefined, { sameResults: false });
+  }
+
+  // Parameters of functions with a body, typed by an annotation other than
+  // `any`, that the error `diag` in `sf` is about.
+  function parametersContradictedAt(checker, sf, diag) {
+    const typed = (declaration) =>
+      declaration && ts.isParameter(declaration) && declaration.type && declaration.type.kind !== ts.SyntaxKind.AnyKeyword &&
+      ts.isIdentifier(declaration.name) && !isThis(declaration) && declaration.parent.body ? declaration : undefined;
+    const token = ts.getTokenAtPosition(sf, diag.start);
+    if (diag.code === ARGUMENT_NOT_ASSIGNABLE) {
+      const arg = ts.findAncestor(token, (n) => n.getStart(sf) === diag.start && n.getEnd() === diag.start + diag.length);
+      const call = arg && arg.parent;
+      if (!call || !(ts.isCallExpression(call) || ts.isNewExpression(call)) || !(call.arguments || []).includes(arg)) return [];
+      const parameters = checker.getResolvedSignature(call)?.declaration?.parameters || [];
+      const index = call.arguments.indexOf(arg);
+      const param = parameters[index] || (parameters.length && parameters[parameters.length - 1].dotDotDotToken ? parameters[parameters.length - 1] : undefined);
+      return typed(param) ? [param] : [];
+    }
+    const found = new Set();
+    const own = (id) => {
+      const declaration = typed(checker.getSymbolAtLocation(id)?.valueDeclaration);
+      if (declaration && declaration.getSourceFile() === sf && declaration.parent.body.pos <= id.pos && id.end <= declaration.parent.body.end) found.add(declaration);
+    };
+    const end = diag.start + (diag.length || 0);
+    (function visit(node) {
+      if (node.getEnd() <= diag.start || node.getStart(sf) >= end) return;
+      if (ts.isIdentifier(node)) own(node);
+      ts.forEachChild(node, visit);
+    })(sf);
+    // `object.append`: the error is at `append`, about `object`
+    const access = token.parent;
+    if (!found.size && ts.isPropertyAccessExpression(access) && access.name === token) {
+      let root = access.expression;
+      while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root) || ts.isNonNullExpression(root) || ts.isParenthesizedExpression(root)) root = root.expression;
+      if (ts.isIdentifier(root)) own(root);
+    }
+    return [...found];
+  }
+
   const NO_DECLARATION_FILE = 7016;
   const UNTYPED_MODULES = 'untyped-modules.d.ts';
 
@@ -1540,6 +1613,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     anyThisForFunctions(project, params.targets);
     typesForUntyped(project, params.targets);
     unknownForUntypedParameters(project, params.targets);
+    anyForContradictedParameters(project, params.targets);
     const options = project.program().getOptionsDiagnostics().concat(project.program().getGlobalDiagnostics());
     if (options.length) {
       throw new UserError(`the TypeScript configuration has errors: ${ts.flattenDiagnosticMessageText(options[0].messageText, ' ')}`);
