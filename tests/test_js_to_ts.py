@@ -332,6 +332,8 @@ def test_commonjs_forms_beyond_convert_to_es_module_become_es_modules(tmp_path):
     assert "function priceLabel(amount: number) {" in after["lib/passing.ts"]
     # a parameter whose JSDoc type its own checks contradict on several lines: one `any`, not a suppression on each
     assert "function isPair(value: any): boolean {" in after["lib/contradicted.ts"]
+    # a caught error (`unknown` in TypeScript) read on several lines
+    assert "} catch (err: any) {" in after["lib/contradicted.ts"]
     # an arrow function's one parameter gets its type inside the parentheses the fix adds, not as the result type
     assert "source.on('data', (chunk: { text: string }) => {" in after["lib/contradicted.ts"]
     code_lines = [line for path, text in after.items() if path.endswith(".ts") for line in text.splitlines() if not line.lstrip().startswith("//")]

@@ -1157,18 +1157,22 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // (`this[name](...)` calls each method `name` can be), else of its file;
   // the rest are tried again. An error nothing explains puts everything
   // back. `errorsBefore` (errorsOf the same texts) saves checking them again.
+  // With `sameResults: false` a result may change, and where a new error
+  // has no other explanation, the edits whose results changed are put back;
+  // with `unsettled: 'keep'`, edits still left after the last round are kept
+  // with their new errors (for a caller that weighs the errors itself).
   // Returns the edits kept.
-  function keepWhereNoNewErrors(project, targets, edits, errorsBefore = undefined, { sameResults = true } = {}) {
+  function keepWhereNoNewErrors(project, targets, edits, errorsBefore = undefined, { sameResults = true, rounds = TRIAL_ROUNDS, unsettled = 'drop' } = {}) {
     if (!edits.length) return [];
     const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
     const before = new Set((errorsBefore || errorsOf(project, targets, new Map())).map((error) => error.id));
-    const results = sameResults ? resultTypes(project, edits, new Map()) : new Map();
+    const results = resultTypes(project, edits, new Map());
     let kept = edits;
-    for (let round = 0; round < TRIAL_ROUNDS && kept.length; round++) {
+    for (let round = 0; round < rounds && kept.length; round++) {
       const written = writeEdits(project, originals, kept);
       const errors = errorsOf(project, targets, written); // first, as for `before`: the checker's order can matter
-      const changed = sameResults ? new Set([...resultTypes(project, kept, written)].filter(([fn, text]) => results.get(fn) !== text).map(([fn]) => fn)) : new Set();
-      const blamed = new Set(kept.filter((edit) => changed.has(edit.fnId)));
+      const changed = new Set([...resultTypes(project, kept, written)].filter(([fn, text]) => results.get(fn) !== text).map(([fn]) => fn));
+      const blamed = new Set(sameResults ? kept.filter((edit) => changed.has(edit.fnId)) : []);
       const unexplained = [];
       for (const error of errors) {
         if (before.has(error.id)) continue;
@@ -1180,10 +1184,17 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       }
       if (!blamed.size) {
         if (!unexplained.length) return kept;
+        if (unsettled === 'keep') break; // the new errors nothing explains stay
         unexplained.forEach((error) => kept.filter((edit) => edit.file === error.file).forEach((edit) => blamed.add(edit)));
+        if (!blamed.size) kept.filter((edit) => changed.has(edit.fnId)).forEach((edit) => blamed.add(edit)); // results may change: what changed them
         if (!blamed.size) break;
       }
+      if (unsettled === 'keep' && round === rounds - 1) return kept;
       kept = kept.filter((edit) => !blamed.has(edit));
+    }
+    if (unsettled === 'keep') {
+      writeEdits(project, originals, kept);
+      return kept;
     }
     writeEdits(project, originals, []); // no set of functions settled within the rounds: none keeps its edits
     return [];
@@ -1494,73 +1505,123 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   // ------------------------------------------------------------ any where a type costs more than it says
 
-  // A parameter whose type the program keeps contradicting (inference chose
-  // from too few callers, or JSDoc was wrong) leaves an error on every line
-  // that uses it, each to be suppressed. Where its errors would take more
-  // suppressions than the `any`s its type has plus one, the parameter is
-  // typed `any` instead: one honest `any` in place of the comments that
-  // hide everything else on those lines. An error is a parameter's when it
-  // is at a use of the parameter in its own function (its span names it, or
-  // the object of the property it names), or at an argument passed to it.
-  function anyForContradictedParameters(project, targets) {
+  // A declaration whose type the program keeps contradicting (a parameter
+  // inferred from too few callers, a JSDoc type the code does not keep to, a
+  // member typed from one use, `{}` filled in by key) leaves an error on
+  // every line that uses it, each to be suppressed. Where its errors take
+  // more suppressions than the `any`s its type has plus one, it is typed
+  // `any` instead: one `any` in place of comments that would also hide
+  // everything else on those lines. It is kept only where the program has
+  // no new error and the lines it was blamed for lose theirs.
+  function anyForContradictedDeclarations(project, targets) {
     const checker = project.program().getTypeChecker();
     const writable = new Set(targets);
-    const lines = new Map(); // parameter -> the lines (file:line) of its errors
+    const lines = new Map(); // declaration -> the lines (file:line) of its errors
     for (const file of targets) {
       const sf = project.program().getSourceFile(file);
       for (const diag of diagnosticsOf(project, file)) {
         if (diag.category !== ts.DiagnosticCategory.Error || diag.start === undefined || diag.code === UNUSED_DIRECTIVE) continue;
         const line = `${file}:${sf.getLineAndCharacterOfPosition(diag.start).line}`;
-        for (const param of parametersContradictedAt(checker, sf, diag)) {
-          if (!writable.has(param.getSourceFile().fileName)) continue;
-          lines.set(param, (lines.get(param) || new Set()).add(line));
+        for (const declaration of contradictedAt(checker, sf, diag)) {
+          if (writable.has(declaration.getSourceFile().fileName)) lines.set(declaration, (lines.get(declaration) || new Set()).add(line));
         }
       }
     }
     const edits = [];
-    for (const [param, at] of lines) {
-      const anys = countKeyword(param.type, ts.SyntaxKind.AnyKeyword);
+    const blamed = new Map(); // edit -> [its lines, the anys it replaces]
+    for (const [declaration, at] of lines) {
+      const anys = declaration.type ? countKeyword(declaration.type, ts.SyntaxKind.AnyKeyword) : 0;
       if (at.size + anys - 1 < 1) continue;
-      edits.push(parameterEdit(param, param.type.getStart(), param.type.getWidth(), param.dotDotDotToken ? 'any[]' : 'any'));
+      const edit = anyEdit(declaration);
+      edits.push(edit);
+      blamed.set(edit, [at, anys]);
     }
-    keepWhereNoNewErrors(project, targets, edits, undefined, { sameResults: false });
+    if (!edits.length) return false;
+    const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
+    const before = errorsOf(project, targets, new Map());
+    const linesBefore = errorLines(project, targets, before).size;
+    const kept = keepWhereNoNewErrors(project, targets, edits, before, { sameResults: false, rounds: 6, unsettled: 'keep' });
+    let after = errorLines(project, targets);
+    const paying = kept.filter((edit) => {
+      const [at, anys] = blamed.get(edit);
+      return [...at].filter((line) => !after.has(line)).length + anys - 1 >= 1;
+    });
+    if (paying.length < kept.length) {
+      writeEdits(project, originals, paying);
+      after = errorLines(project, targets);
+    }
+    // the edits' own anys, and errors that trials could not trace back to them, are weighed too
+    const anysAdded = paying.reduce((n, edit) => n + 1 - blamed.get(edit)[1], 0);
+    if (after.size + anysAdded >= linesBefore) {
+      writeEdits(project, originals, []);
+      return false;
+    }
+    return true;
   }
 
-  // Parameters of functions with a body, typed by an annotation other than
-  // `any`, that the error `diag` in `sf` is about.
-  function parametersContradictedAt(checker, sf, diag) {
-    const typed = (declaration) =>
-      declaration && ts.isParameter(declaration) && declaration.type && declaration.type.kind !== ts.SyntaxKind.AnyKeyword &&
-      ts.isIdentifier(declaration.name) && !isThis(declaration) && declaration.parent.body ? declaration : undefined;
-    const token = ts.getTokenAtPosition(sf, diag.start);
-    if (diag.code === ARGUMENT_NOT_ASSIGNABLE) {
-      const arg = ts.findAncestor(token, (n) => n.getStart(sf) === diag.start && n.getEnd() === diag.start + diag.length);
-      const call = arg && arg.parent;
-      if (!call || !(ts.isCallExpression(call) || ts.isNewExpression(call)) || !(call.arguments || []).includes(arg)) return [];
-      const parameters = checker.getResolvedSignature(call)?.declaration?.parameters || [];
-      const index = call.arguments.indexOf(arg);
-      const param = parameters[index] || (parameters.length && parameters[parameters.length - 1].dotDotDotToken ? parameters[parameters.length - 1] : undefined);
-      return typed(param) ? [param] : [];
-    }
+  // The lines (file:line) with an error: of `errors` (errorsOf the program as it is) if given.
+  function errorLines(project, targets, errors = errorsOf(project, targets, new Map())) {
+    return new Set(errors.map(({ file, diag }) => `${file}:${project.program().getSourceFile(file).getLineAndCharacterOfPosition(diag.start).line}`));
+  }
+
+  // `: any` for a declaration: its type replaced, or one added after its name.
+  function anyEdit(declaration) {
+    const any = declaration.dotDotDotToken ? 'any[]' : 'any';
+    const make = ts.isParameter(declaration) ? (...args) => parameterEdit(declaration, ...args) : (...args) => declarationEdit(declaration, ...args);
+    if (declaration.type) return make(declaration.type.getStart(), declaration.type.getWidth(), any);
+    return make((declaration.questionToken || declaration.exclamationToken || declaration.name).getEnd(), 0, `: ${any}`);
+  }
+
+  // The declarations (parameters, class fields, variables) in the program
+  // whose type the error `diag` in `sf` is about: what the expression at the
+  // error names (`x`, `a.x`, the object of `x[key]`, the object whose
+  // property `.x` does not exist), and for an argument that does not fit,
+  // the parameter it is passed to as well.
+  function contradictedAt(checker, sf, diag) {
     const found = new Set();
-    const own = (id) => {
-      const declaration = typed(checker.getSymbolAtLocation(id)?.valueDeclaration);
-      if (declaration && declaration.getSourceFile() === sf && declaration.parent.body.pos <= id.pos && id.end <= declaration.parent.body.end) found.add(declaration);
-    };
-    const end = diag.start + (diag.length || 0);
-    (function visit(node) {
-      if (node.getEnd() <= diag.start || node.getStart(sf) >= end) return;
-      if (ts.isIdentifier(node)) own(node);
-      ts.forEachChild(node, visit);
-    })(sf);
-    // `object.append`: the error is at `append`, about `object`
-    const access = token.parent;
-    if (!found.size && ts.isPropertyAccessExpression(access) && access.name === token) {
-      let root = access.expression;
-      while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root) || ts.isNonNullExpression(root) || ts.isParenthesizedExpression(root)) root = root.expression;
-      if (ts.isIdentifier(root)) own(root);
+    const add = (declaration) => declaration && retypable(declaration) && found.add(declaration);
+    const token = ts.getTokenAtPosition(sf, diag.start);
+    const node = ts.findAncestor(token, (n) => n.getStart(sf) === diag.start && n.getEnd() === diag.start + diag.length) || token;
+    if (ts.isPropertyAccessExpression(token.parent) && token.parent.name === token && diag.code === NO_SUCH_PROPERTY) {
+      add(declarationNamedBy(checker, token.parent.expression));
+    } else if (ts.isElementAccessExpression(node)) {
+      add(declarationNamedBy(checker, node.expression));
+    } else {
+      add(declarationNamedBy(checker, node));
+    }
+    const call = node.parent;
+    if (diag.code === ARGUMENT_NOT_ASSIGNABLE && call && (ts.isCallExpression(call) || ts.isNewExpression(call)) && (call.arguments || []).includes(node)) {
+      const parameters = checker.getResolvedSignature(call)?.declaration?.parameters || [];
+      const last = parameters[parameters.length - 1];
+      add(parameters[call.arguments.indexOf(node)] || (last && last.dotDotDotToken ? last : undefined));
     }
     return [...found];
+  }
+
+  // The declaration of what `expr` names: a variable or parameter, or the member of `a.b`.
+  function declarationNamedBy(checker, expr) {
+    while (ts.isParenthesizedExpression(expr) || ts.isNonNullExpression(expr)) expr = expr.expression;
+    const name = ts.isPropertyAccessExpression(expr) ? expr.name : ts.isIdentifier(expr) ? expr : undefined;
+    return name && checker.getSymbolAtLocation(name)?.valueDeclaration;
+  }
+
+  // Declarations whose type can be written `any`: parameters of functions
+  // with a body (typed, or typed by their default), class fields, and
+  // variables (not a `require`, and not a for-in or for-of one, where no
+  // type can be written), none typed `any` already.
+  function retypable(declaration) {
+    if (declaration.type && declaration.type.kind === ts.SyntaxKind.AnyKeyword) return false;
+    if (declaration.getSourceFile().isDeclarationFile) return false;
+    if (ts.isParameter(declaration)) {
+      return ts.isIdentifier(declaration.name) && !isThis(declaration) && !!declaration.parent.body && !!(declaration.type || declaration.initializer);
+    }
+    if (ts.isPropertyDeclaration(declaration)) return ts.isIdentifier(declaration.name) || ts.isPrivateIdentifier(declaration.name);
+    if (ts.isVariableDeclaration(declaration)) {
+      const list = declaration.parent;
+      return ts.isIdentifier(declaration.name) && !(declaration.initializer && isRequireCall(declaration.initializer)) &&
+        !(ts.isVariableDeclarationList(list) && (ts.isForInStatement(list.parent) || ts.isForOfStatement(list.parent)));
+    }
+    return false;
   }
 
   const NO_DECLARATION_FILE = 7016;
@@ -1613,7 +1674,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     anyThisForFunctions(project, params.targets);
     typesForUntyped(project, params.targets);
     unknownForUntypedParameters(project, params.targets);
-    anyForContradictedParameters(project, params.targets);
+    for (let round = 0; round < 3 && anyForContradictedDeclarations(project, params.targets); round++);
     const options = project.program().getOptionsDiagnostics().concat(project.program().getGlobalDiagnostics());
     if (options.length) {
       throw new UserError(`the TypeScript configuration has errors: ${ts.flattenDiagnosticMessageText(options[0].messageText, ' ')}`);
