@@ -332,12 +332,14 @@ def test_commonjs_forms_beyond_convert_to_es_module_become_es_modules(tmp_path):
     assert "function priceLabel(amount: number) {" in after["lib/passing.ts"]
     # a parameter whose JSDoc type its own checks contradict on several lines: one `any`, not a suppression on each
     assert "function isPair(value: any): boolean {" in after["lib/contradicted.ts"]
+    # JSDoc's types from elsewhere: a class another module exports, Node's, and `{function}`
+    assert "function describeBuilder(builder: import('./builder'), done: Function): import('stream').Readable {" in after["lib/jsdoc_names.ts"]
     # a caught error (`unknown` in TypeScript) read on several lines
     assert "} catch (err: any) {" in after["lib/contradicted.ts"]
     # an arrow function's one parameter gets its type inside the parentheses the fix adds, not as the result type
     assert "source.on('data', (chunk: { text: string }) => {" in after["lib/contradicted.ts"]
     code_lines = [line for path, text in after.items() if path.endswith(".ts") for line in text.splitlines() if not line.lstrip().startswith("//")]
-    assert migrated.report["unknown_count"] == sum(line.count("unknown") for line in code_lines) == 7  # main.ts: `(event: unknown, fn: unknown) =>`
+    assert migrated.report["unknown_count"] == sum(line.count("unknown") for line in code_lines) == 9  # main.ts: `(event: unknown, fn: unknown) =>`, two callbacks
     # `exports.flatten = function flatten() { ... exports.flatten(...) ... }` calls itself by name
     assert "export function flatten(value" in after["lib/settings.ts"] and "exports" not in after["lib/settings.ts"]
     assert "export { _exports as exports };" in after["lib/reporters.ts"]

@@ -1503,6 +1503,80 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     });
   }
 
+  // ------------------------------------------------------------ type names JSDoc takes from elsewhere
+
+  const CANNOT_FIND_NAME = [2304, 2552]; // Cannot find name 'X' (Did you mean 'Y'?)
+
+  // JSDoc names types the module never imports: `{ServerResponse}` (Node's
+  // http), `{Runner}` (a class of another file in the project), and
+  // `{function}` for any function. Each such name in an annotation becomes a
+  // type TypeScript finds: `Function`, or an import type of the one module
+  // that declares a type of that name, `import('http').ServerResponse` or
+  // `import('./runner')` (a module whose export is that class). Kept where
+  // the program has no new error.
+  function typesForJsDocNames(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const modules = modulesByTypeName(project, targets, checker);
+    const edits = [];
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      const withExtension = moduleSpecifiers(sf).some((spec) => spec.text.startsWith('.') && /\.[cm]?js$/.test(spec.text));
+      for (const diag of project.service.getSemanticDiagnostics(file)) {
+        if (!CANNOT_FIND_NAME.includes(diag.code)) continue;
+        const name = ts.getTokenAtPosition(sf, diag.start);
+        const reference = name.parent;
+        if (!ts.isIdentifier(name) || !ts.isTypeReferenceNode(reference) || reference.typeName !== name) continue;
+        const owner = ts.findAncestor(reference, (n) => ts.isFunctionLike(n) || ts.isVariableDeclaration(n) || ts.isPropertyDeclaration(n));
+        if (!owner) continue;
+        const found = modules.get(name.text) || [];
+        let text;
+        if (name.text === 'function') text = 'Function';
+        else if (found.length === 1) text = importType(found[0], name.text, sf, withExtension);
+        if (text) edits.push(declarationEdit(owner, name.getStart(sf), name.getWidth(sf), text));
+      }
+    }
+    keepWhereNoNewErrors(project, targets, edits);
+  }
+
+  // Type name -> the modules declaring an exported type of that name:
+  // `{ module: 'http', named: true }` for an ambient module (packages'
+  // declarations, Node's), `{ file, named }` for a target file (`named:
+  // false` where the file's `export =` is that class).
+  function modulesByTypeName(project, targets, checker) {
+    const found = new Map();
+    const add = (name, where) => found.set(name, [...(found.get(name) || []), where]);
+    const isType = (symbol) => {
+      const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+      return !!(target.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias | ts.SymbolFlags.Enum));
+    };
+    for (const module of checker.getAmbientModules()) {
+      const name = module.getName().replace(/^"|"$/g, '');
+      if (name.startsWith('node:') || name.includes('/') || name.includes('*')) continue; // `node:http` is `http`; a subpath is its package's
+      for (const symbol of checker.getExportsOfModule(module)) if (isType(symbol)) add(symbol.getName(), { module: name, named: true });
+    }
+    for (const file of targets) {
+      const symbol = checker.getSymbolAtLocation(project.program().getSourceFile(file));
+      if (!symbol) continue;
+      const exportEquals = symbol.exports && symbol.exports.get('export=');
+      if (exportEquals) {
+        const target = exportEquals.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exportEquals) : exportEquals;
+        if (target.flags & ts.SymbolFlags.Class) add(target.getName(), { file, named: false });
+        continue;
+      }
+      for (const exported of checker.getExportsOfModule(symbol)) if (isType(exported)) add(exported.getName(), { file, named: true });
+    }
+    return found;
+  }
+
+  function importType(where, name, sf, withExtension) {
+    let spec = where.module;
+    if (where.file) {
+      spec = path.relative(path.dirname(sf.fileName), where.file).replace(/\.([cm]?)tsx?$/, withExtension ? '.$1js' : '');
+      if (!spec.startsWith('.')) spec = `./${spec}`;
+    }
+    return where.named ? `import('${spec}').${name}` : `import('${spec}')`;
+  }
+
   // ------------------------------------------------------------ any where a type costs more than it says
 
   // A declaration whose type the program keeps contradicting (a parameter
@@ -1666,6 +1740,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   function residual(params) {
     const project = loadProject(params, compilerOptions(params));
     const declarations = declareUntypedModules(project, params);
+    typesForJsDocNames(project, params.targets);
     // groups typed side by side each saw only their own classes' declarations
     applyToAll(project, params.targets, (file) => inheritedMembersOnce(project.program().getSourceFile(file), project));
     optionalForShortCalls(project, params.targets);
@@ -1674,7 +1749,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     anyThisForFunctions(project, params.targets);
     typesForUntyped(project, params.targets);
     unknownForUntypedParameters(project, params.targets);
-    for (let round = 0; round < 3 && anyForContradictedDeclarations(project, params.targets); round++);
+    for (let round = 0; round < 2 && anyForContradictedDeclarations(project, params.targets); round++);
     const options = project.program().getOptionsDiagnostics().concat(project.program().getGlobalDiagnostics());
     if (options.length) {
       throw new UserError(`the TypeScript configuration has errors: ${ts.flattenDiagnosticMessageText(options[0].messageText, ' ')}`);
