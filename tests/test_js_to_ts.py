@@ -334,6 +334,9 @@ def test_commonjs_forms_beyond_convert_to_es_module_become_es_modules(tmp_path):
     assert "function isPair(value: any): boolean {" in after["lib/contradicted.ts"]
     # JSDoc's types from elsewhere: a class another module exports, Node's, and `{function}`
     assert "function describeBuilder(builder: import('./builder'), done: Function): import('stream').Readable {" in after["lib/jsdoc_names.ts"]
+    # a typedef of an import the module now imports itself goes; a class read by computed key gets one index signature
+    assert "import { Argument, humanReadableArgName } from './argument'" in after["lib/help.ts"] and "type Argument" not in after["lib/help.ts"]
+    assert "class Help {\n  [key: string | symbol]: any;\n" in after["lib/help.ts"]
     # a caught error (`unknown` in TypeScript) read on several lines
     assert "} catch (err: any) {" in after["lib/contradicted.ts"]
     # an arrow function's one parameter gets its type inside the parentheses the fix adds, not as the result type

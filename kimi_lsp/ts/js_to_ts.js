@@ -1505,7 +1505,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   // ------------------------------------------------------------ type names JSDoc takes from elsewhere
 
-  const CANNOT_FIND_NAME = [2304, 2552]; // Cannot find name 'X' (Did you mean 'Y'?)
+  const CANNOT_FIND_NAME = [2304, 2552];
+  const NO_OVERLOAD_MATCHES = 2769; // Cannot find name 'X' (Did you mean 'Y'?)
 
   // JSDoc names types the module never imports: `{ServerResponse}` (Node's
   // http), `{Runner}` (a class of another file in the project), and
@@ -1577,6 +1578,30 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return where.named ? `import('${spec}').${name}` : `import('${spec}')`;
   }
 
+  const IMPORT_CONFLICTS_WITH_LOCAL = 2440;
+
+  // A JSDoc typedef of an import (`type Option = import('./option.js').Option`)
+  // in a module that now imports `Option` from there names the same type
+  // twice, which TypeScript rejects: the typedef goes.
+  function typedefsOfImports(project, targets) {
+    const edits = [];
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      for (const diag of project.service.getSemanticDiagnostics(file)) {
+        if (diag.code !== IMPORT_CONFLICTS_WITH_LOCAL) continue;
+        const name = ts.getTokenAtPosition(sf, diag.start);
+        const declaration = ts.findAncestor(name, ts.isImportDeclaration);
+        if (!ts.isIdentifier(name) || !declaration || !ts.isStringLiteral(declaration.moduleSpecifier)) continue;
+        const alias = sf.statements.find((statement) =>
+          ts.isTypeAliasDeclaration(statement) && statement.name.text === name.text && ts.isImportTypeNode(statement.type) &&
+          statement.type.qualifier && ts.isIdentifier(statement.type.qualifier) && statement.type.qualifier.text === name.text &&
+          ts.isLiteralTypeNode(statement.type.argument) && statement.type.argument.literal.text === declaration.moduleSpecifier.text);
+        if (alias) edits.push({ file, span: { start: alias.getStart(sf), length: alias.getWidth(sf) }, newText: '' });
+      }
+    }
+    applyPerFile(project, edits);
+  }
+
   // ------------------------------------------------------------ any where a type costs more than it says
 
   // A declaration whose type the program keeps contradicting (a parameter
@@ -1638,8 +1663,14 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return new Set(errors.map(({ file, diag }) => `${file}:${project.program().getSourceFile(file).getLineAndCharacterOfPosition(diag.start).line}`));
   }
 
-  // `: any` for a declaration: its type replaced, or one added after its name.
+  // `: any` for a declaration: its type replaced, or one added after its name;
+  // for a class, an index signature (no code is emitted for either).
   function anyEdit(declaration) {
+    if (ts.isClassLike(declaration)) {
+      const open = declaration.members.pos; // just after the class's `{`
+      const indent = /^[ \t]*/.exec(declaration.getSourceFile().text.slice(declaration.getSourceFile().getLineStarts()[declaration.getSourceFile().getLineAndCharacterOfPosition(declaration.getStart()).line]))[0];
+      return declarationEdit(declaration, open, 0, `\n${indent}  [key: string | symbol]: any;`);
+    }
     const any = declaration.dotDotDotToken ? 'any[]' : 'any';
     const make = ts.isParameter(declaration) ? (...args) => parameterEdit(declaration, ...args) : (...args) => declarationEdit(declaration, ...args);
     if (declaration.type) return make(declaration.type.getStart(), declaration.type.getWidth(), any);
@@ -1659,7 +1690,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     if (ts.isPropertyAccessExpression(token.parent) && token.parent.name === token && diag.code === NO_SUCH_PROPERTY) {
       add(declarationNamedBy(checker, token.parent.expression));
     } else if (ts.isElementAccessExpression(node)) {
-      add(declarationNamedBy(checker, node.expression));
+      // `this[name + 'Mark']` in a class: the class has no index signature
+      add(node.expression.kind === ts.SyntaxKind.ThisKeyword ? ts.findAncestor(node, ts.isClassLike) : declarationNamedBy(checker, node.expression));
     } else {
       add(declarationNamedBy(checker, node));
     }
@@ -1668,7 +1700,20 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       const parameters = checker.getResolvedSignature(call)?.declaration?.parameters || [];
       const last = parameters[parameters.length - 1];
       add(parameters[call.arguments.indexOf(node)] || (last && last.dotDotDotToken ? last : undefined));
+      // a callback the receiver's elements do not fit: `list.map((item: Item) => ...)` on a mistyped `list`
+      if (ts.isFunctionLike(node) && ts.isPropertyAccessExpression(call.expression)) add(declarationNamedBy(checker, call.expression.expression));
     }
+    if (diag.code === NO_OVERLOAD_MATCHES) {
+      const callee = ts.findAncestor(token, ts.isCallExpression)?.expression;
+      if (callee && ts.isPropertyAccessExpression(callee)) add(declarationNamedBy(checker, callee.expression));
+    }
+    // `return x` that does not fit the function's result type: either may be wrong
+    if (token.kind === ts.SyntaxKind.ReturnKeyword && ts.isReturnStatement(token.parent) && token.parent.expression) {
+      add(declarationNamedBy(checker, token.parent.expression));
+      add(ts.findAncestor(token.parent, ts.isFunctionLike));
+    }
+    // `f().x` where f's result type says it may be null
+    if (POSSIBLY_NULLISH.includes(diag.code) && ts.isCallExpression(node)) add(checker.getResolvedSignature(node)?.declaration);
     return [...found];
   }
 
@@ -1679,13 +1724,15 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return name && checker.getSymbolAtLocation(name)?.valueDeclaration;
   }
 
-  // Declarations whose type can be written `any`: parameters of functions
+  // Declarations whose type can be written `any`: classes (by an index signature), functions' result types, parameters of functions
   // with a body (typed, or typed by their default), class fields, and
   // variables (not a `require`, and not a for-in or for-of one, where no
   // type can be written), none typed `any` already.
   function retypable(declaration) {
     if (declaration.type && declaration.type.kind === ts.SyntaxKind.AnyKeyword) return false;
     if (declaration.getSourceFile().isDeclarationFile) return false;
+    if (ts.isFunctionLike(declaration)) return !!declaration.type && !!declaration.body; // its result type
+    if (ts.isClassLike(declaration)) return !declaration.members.some(ts.isIndexSignatureDeclaration); // an index signature
     if (ts.isParameter(declaration)) {
       return ts.isIdentifier(declaration.name) && !isThis(declaration) && !!declaration.parent.body && !!(declaration.type || declaration.initializer);
     }
@@ -1741,6 +1788,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const project = loadProject(params, compilerOptions(params));
     const declarations = declareUntypedModules(project, params);
     typesForJsDocNames(project, params.targets);
+    typedefsOfImports(project, params.targets);
     // groups typed side by side each saw only their own classes' declarations
     applyToAll(project, params.targets, (file) => inheritedMembersOnce(project.program().getSourceFile(file), project));
     optionalForShortCalls(project, params.targets);
