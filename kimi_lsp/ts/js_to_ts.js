@@ -1481,6 +1481,56 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return types.size ? [...types] : undefined;
   }
 
+  // A class member set to `[]` and filled in by its methods
+  // (`this.options.push(option)`) has the type TypeScript gave it from one
+  // use, or from `[]`. Where every value the program puts in it (push,
+  // unshift, `x[i] = v`, an array literal assigned) has a type that can be
+  // written at the member, the member is declared an array of those types:
+  // `declare options: Option[]`. Kept where the program has no new error.
+  function memberArrays(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const values = new Map(); // member declaration -> the values put in it, or undefined if some are not known
+    const member = (access) => {
+      const declaration = checker.getSymbolAtLocation(access.name)?.valueDeclaration;
+      return declaration && ts.isPropertyDeclaration(declaration) && ts.isIdentifier(declaration.name) && targets.includes(declaration.getSourceFile().fileName) &&
+        !(declaration.initializer && !(ts.isArrayLiteralExpression(declaration.initializer) && !declaration.initializer.elements.length)) ? declaration : undefined;
+    };
+    const put = (declaration, found) => {
+      if (values.has(declaration) && values.get(declaration) === undefined) return;
+      values.set(declaration, found && [...(values.get(declaration) || []), ...found]);
+    };
+    for (const file of targets) {
+      (function visit(node) {
+        if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.name)) {
+          const declaration = member(node);
+          const parent = node.parent;
+          if (declaration) {
+            if (ts.isBinaryExpression(parent) && parent.left === node && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+              put(declaration, ts.isArrayLiteralExpression(parent.right) && !parent.right.elements.some(ts.isSpreadElement) ? parent.right.elements : undefined);
+            } else if (ts.isPropertyAccessExpression(parent) && ['push', 'unshift'].includes(parent.name.text) && ts.isCallExpression(parent.parent) && parent.parent.expression === parent) {
+              put(declaration, parent.parent.arguments.some(ts.isSpreadElement) ? undefined : parent.parent.arguments);
+            } else if (ts.isElementAccessExpression(parent) && ts.isBinaryExpression(parent.parent) && parent.parent.left === parent && parent.parent.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+              put(declaration, [parent.parent.right]);
+            }
+          }
+        }
+        ts.forEachChild(node, visit);
+      })(project.program().getSourceFile(file));
+    }
+    const edits = [];
+    for (const [declaration, found] of values) {
+      if (!found || !found.length) continue;
+      const types = new Set(found.map((value) => writableType(checker, value, declaration)));
+      if (types.has(undefined)) continue;
+      const type = types.size === 1 ? `${[...types][0]}[]` : `(${[...types].join(' | ')})[]`;
+      if (declaration.type && declaration.type.getText() === type) continue;
+      edits.push(declaration.type
+        ? declarationEdit(declaration, declaration.type.getStart(), declaration.type.getWidth(), type)
+        : declarationEdit(declaration, (declaration.questionToken || declaration.exclamationToken || declaration.name).getEnd(), 0, `: ${type}`));
+    }
+    keepWhereNoNewErrors(project, targets, edits);
+  }
+
   const THIS_IMPLICITLY_ANY = 2683;
 
   // A function (not a method) that uses `this`, such as a mixin called with
@@ -1795,6 +1845,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     recordsForUntypedObjects(project, params.targets);
     widenForCallers(project, params.targets);
     anyThisForFunctions(project, params.targets);
+    memberArrays(project, params.targets);
     typesForUntyped(project, params.targets);
     unknownForUntypedParameters(project, params.targets);
     for (let round = 0; round < 2 && anyForContradictedDeclarations(project, params.targets); round++);
