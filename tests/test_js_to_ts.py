@@ -337,6 +337,8 @@ def test_commonjs_forms_beyond_convert_to_es_module_become_es_modules(tmp_path):
     # a typedef of an import the module now imports itself goes; a class read by computed key gets one index signature
     assert "import { Argument, humanReadableArgName } from './argument'" in after["lib/help.ts"] and "type Argument" not in after["lib/help.ts"]
     assert "class Help {\n  [key: string | symbol]: any;\n" in after["lib/help.ts"]
+    # a parameter inferred from `new Compiler(this, sql)` in a Client method is a Client, not `this`
+    assert "constructor(client: import('./client'), sql: string) {" in after["lib/compiler.ts"]
     # a caught error (`unknown` in TypeScript) read on several lines
     assert "} catch (err: any) {" in after["lib/contradicted.ts"]
     # an arrow function's one parameter gets its type inside the parentheses the fix adds, not as the result type

@@ -1628,6 +1628,60 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return where.named ? `import('${spec}').${name}` : `import('${spec}')`;
   }
 
+  const THIS_TYPE_OUTSIDE_CLASS = 2526;
+
+  // Usage inference types a parameter from its callers' arguments, and an
+  // argument `this` in a class's method is the type `this`: written into
+  // another function or class (`constructor(client: this)`), it means
+  // nothing there. Where the callers passing `this` are methods of classes,
+  // `this` becomes those classes (by name, or an import type of the module
+  // exporting one).
+  // Kept where the program has no new error.
+  function classesForThisTypes(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const callers = new Map(); // `declaration start:argument index` -> the classes passing `this` there
+    for (const file of targets) {
+      (function visit(node) {
+        if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && (node.arguments || []).some((arg) => arg.kind === ts.SyntaxKind.ThisKeyword)) {
+          const declaration = checker.getResolvedSignature(node)?.declaration;
+          const owner = ts.findAncestor(node, (n) => ts.isFunctionLike(n) && !ts.isArrowFunction(n));
+          const cls = owner && ts.isClassLike(owner.parent) ? owner.parent : undefined;
+          node.arguments.forEach((arg, i) => {
+            if (arg.kind !== ts.SyntaxKind.ThisKeyword || !declaration || !declaration.getSourceFile) return;
+            const key = `${declaration.getSourceFile().fileName}:${declaration.getStart()}:${i}`;
+            callers.set(key, (callers.get(key) || new Set()).add(cls));
+          });
+        }
+        ts.forEachChild(node, visit);
+      })(project.program().getSourceFile(file));
+    }
+    let modules;
+    const edits = [];
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      const withExtension = moduleSpecifiers(sf).some((spec) => spec.text.startsWith('.') && /\.[cm]?js$/.test(spec.text));
+      for (const diag of project.service.getSemanticDiagnostics(file)) {
+        if (diag.code !== THIS_TYPE_OUTSIDE_CLASS) continue;
+        const type = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), (n) => n.kind === ts.SyntaxKind.ThisType);
+        const param = type && ts.findAncestor(type, ts.isParameter);
+        if (!param || !ts.isFunctionLike(param.parent)) continue;
+        const classes = [...(callers.get(`${file}:${param.parent.getStart(sf)}:${param.parent.parameters.indexOf(param)}`) || [])];
+        const texts = classes.map((cls) => {
+          const name = cls && cls.name && cls.name.text;
+          if (!name) return undefined;
+          if (checker.resolveName(name, param, ts.SymbolFlags.Type, false) === checker.getSymbolAtLocation(cls.name)) return name;
+          modules = modules || modulesByTypeName(project, targets, checker);
+          const found = (modules.get(name) || []).filter((where) => where.file === cls.getSourceFile().fileName);
+          return found.length === 1 ? importType(found[0], name, sf, withExtension) : undefined;
+        });
+        if (!texts.length || texts.includes(undefined)) continue;
+        const text = texts.length === 1 ? texts[0] : `(${texts.join(' | ')})`;
+        edits.push(parameterEdit(param, type.getStart(sf), type.getWidth(sf), text));
+      }
+    }
+    keepWhereNoNewErrors(project, targets, edits);
+  }
+
   const IMPORT_CONFLICTS_WITH_LOCAL = 2440;
 
   // A JSDoc typedef of an import (`type Option = import('./option.js').Option`)
@@ -1838,6 +1892,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const project = loadProject(params, compilerOptions(params));
     const declarations = declareUntypedModules(project, params);
     typesForJsDocNames(project, params.targets);
+    classesForThisTypes(project, params.targets);
     typedefsOfImports(project, params.targets);
     // groups typed side by side each saw only their own classes' declarations
     applyToAll(project, params.targets, (file) => inheritedMembersOnce(project.program().getSourceFile(file), project));
