@@ -1486,8 +1486,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // use, or from `[]`. Where every value the program puts in it (push,
   // unshift, `x[i] = v`, an array literal assigned) has a type that can be
   // written at the member, the member is declared an array of those types:
-  // `declare options: Option[]`. Kept where the program has no new error.
-  function memberArrays(project, targets) {
+  // `declare options: Option[]` (the edits returned).
+  function memberArrayEdits(project, targets) {
     const checker = project.program().getTypeChecker();
     const values = new Map(); // member declaration -> the values put in it, or undefined if some are not known
     const member = (access) => {
@@ -1528,7 +1528,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         ? declarationEdit(declaration, declaration.type.getStart(), declaration.type.getWidth(), type)
         : declarationEdit(declaration, (declaration.questionToken || declaration.exclamationToken || declaration.name).getEnd(), 0, `: ${type}`));
     }
-    keepWhereNoNewErrors(project, targets, edits);
+    return edits;
   }
 
   const THIS_IMPLICITLY_ANY = 2683;
@@ -1563,9 +1563,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // `{function}` for any function. Each such name in an annotation becomes a
   // type TypeScript finds: `Function`, or an import type of the one module
   // that declares a type of that name, `import('http').ServerResponse` or
-  // `import('./runner')` (a module whose export is that class). Kept where
-  // the program has no new error.
-  function typesForJsDocNames(project, targets) {
+  // `import('./runner')` (a module whose export is that class); the edits
+  // returned.
+  function jsDocNameEdits(project, targets) {
     const checker = project.program().getTypeChecker();
     const modules = modulesByTypeName(project, targets, checker);
     const edits = [];
@@ -1586,7 +1586,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         if (text) edits.push(declarationEdit(owner, name.getStart(sf), name.getWidth(sf), text));
       }
     }
-    keepWhereNoNewErrors(project, targets, edits);
+    return edits;
   }
 
   // Type name -> the modules declaring an exported type of that name:
@@ -1635,9 +1635,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // another function or class (`constructor(client: this)`), it means
   // nothing there. Where the callers passing `this` are methods of classes,
   // `this` becomes those classes (by name, or an import type of the module
-  // exporting one).
-  // Kept where the program has no new error.
-  function classesForThisTypes(project, targets) {
+  // exporting one); the edits returned.
+  function thisTypeEdits(project, targets) {
     const checker = project.program().getTypeChecker();
     const callers = new Map(); // `declaration start:argument index` -> the classes passing `this` there
     for (const file of targets) {
@@ -1679,7 +1678,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         edits.push(parameterEdit(param, type.getStart(sf), type.getWidth(sf), text));
       }
     }
-    keepWhereNoNewErrors(project, targets, edits);
+    return edits;
   }
 
   const IMPORT_CONFLICTS_WITH_LOCAL = 2440;
@@ -1743,7 +1742,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
     const before = errorsOf(project, targets, new Map());
     const linesBefore = errorLines(project, targets, before).size;
-    const kept = keepWhereNoNewErrors(project, targets, edits, before, { sameResults: false, rounds: 6, unsettled: 'keep' });
+    const kept = keepWhereNoNewErrors(project, targets, edits, before, { sameResults: false, rounds: 2, unsettled: 'keep' });
     let after = errorLines(project, targets);
     const paying = kept.filter((edit) => {
       const [at, anys] = blamed.get(edit);
@@ -1891,8 +1890,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   function residual(params) {
     const project = loadProject(params, compilerOptions(params));
     const declarations = declareUntypedModules(project, params);
-    typesForJsDocNames(project, params.targets);
-    classesForThisTypes(project, params.targets);
+    // types written where TypeScript cannot use them, or from too little: one trial
+    const named = [jsDocNameEdits, thisTypeEdits, memberArrayEdits].flatMap((edits) => edits(project, params.targets));
+    keepWhereNoNewErrors(project, params.targets, named);
     typedefsOfImports(project, params.targets);
     // groups typed side by side each saw only their own classes' declarations
     applyToAll(project, params.targets, (file) => inheritedMembersOnce(project.program().getSourceFile(file), project));
@@ -1900,7 +1900,6 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     recordsForUntypedObjects(project, params.targets);
     widenForCallers(project, params.targets);
     anyThisForFunctions(project, params.targets);
-    memberArrays(project, params.targets);
     typesForUntyped(project, params.targets);
     unknownForUntypedParameters(project, params.targets);
     for (let round = 0; round < 2 && anyForContradictedDeclarations(project, params.targets); round++);
