@@ -1903,6 +1903,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     typesForUntyped(project, params.targets);
     unknownForUntypedParameters(project, params.targets);
     for (let round = 0; round < 2 && anyForContradictedDeclarations(project, params.targets); round++);
+    unknownForUntypedParameters(project, params.targets); // an `any` that only a caller's argument contradicted may need nothing
     const options = project.program().getOptionsDiagnostics().concat(project.program().getGlobalDiagnostics());
     if (options.length) {
       throw new UserError(`the TypeScript configuration has errors: ${ts.flattenDiagnosticMessageText(options[0].messageText, ' ')}`);
