@@ -1553,6 +1553,39 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     });
   }
 
+  // ------------------------------------------------------------ callbacks typed by where they are passed
+
+  // A callback's parameter annotated while what it is passed to was still
+  // untyped (`options.filter((option: { attributeName: () => any }) => ...)`)
+  // keeps that guess after the receiver got its type (`options: Option[]`).
+  // Where the place it is passed to gives the parameter a type without
+  // `any`, the annotation goes and the parameter takes that type. Kept
+  // where the program has no new error.
+  function contextualCallbackParameters(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const edits = [];
+    for (const file of targets) {
+      (function visit(node) {
+        if ((ts.isArrowFunction(node) || ts.isFunctionExpression(node)) && (ts.isCallExpression(node.parent) || ts.isNewExpression(node.parent)) &&
+            (node.parent.arguments || []).includes(node)) {
+          const signatures = checker.getContextualType(node)?.getNonNullableType().getCallSignatures() || [];
+          node.parameters.forEach((param, i) => {
+            if (signatures.length !== 1 || !param.type || !ts.isIdentifier(param.name) || param.dotDotDotToken || isThis(param)) return;
+            if (!countKeyword(param.type, ts.SyntaxKind.AnyKeyword)) return;
+            const given = signatures[0].parameters[i];
+            if (!given) return;
+            const type = checker.typeToString(checker.getTypeOfSymbolAtLocation(given, node), node, ts.TypeFormatFlags.NoTruncation);
+            if (/\bany\b/.test(type)) return;
+            const start = (param.questionToken || param.name).getEnd();
+            edits.push(parameterEdit(param, start, param.type.getEnd() - start, ''));
+          });
+        }
+        ts.forEachChild(node, visit);
+      })(project.program().getSourceFile(file));
+    }
+    keepWhereNoNewErrors(project, targets, edits, undefined, { sameResults: false });
+  }
+
   // ------------------------------------------------------------ type names JSDoc takes from elsewhere
 
   const CANNOT_FIND_NAME = [2304, 2552];
@@ -1904,6 +1937,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     unknownForUntypedParameters(project, params.targets);
     for (let round = 0; round < 2 && anyForContradictedDeclarations(project, params.targets); round++);
     unknownForUntypedParameters(project, params.targets); // an `any` that only a caller's argument contradicted may need nothing
+    contextualCallbackParameters(project, params.targets);
     const options = project.program().getOptionsDiagnostics().concat(project.program().getGlobalDiagnostics());
     if (options.length) {
       throw new UserError(`the TypeScript configuration has errors: ${ts.flattenDiagnosticMessageText(options[0].messageText, ' ')}`);
