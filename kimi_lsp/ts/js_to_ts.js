@@ -592,12 +592,15 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       result[file].extensionless = sf.imports.some((s) => /^\.\.?\//.test(s.text) && !/\.[cm]?[jt]sx?$|\.json$/.test(s.text));
       if (params.convertCommonJs && isCommonJs(sf)) cjs.push(file);
     }
-    // Pass 1: syntax-only rewrites, then one program rebuild for pass 2.
+    // Pass 1: syntax-only rewrites, each read from the program as it was
+    // (asking the service after each new text would rebuild the program once
+    // per file), then one program rebuild for pass 2.
     // `module.exports = <a value>` stays the module's value (`export =`), so
     // callers outside the migration, and Node's ESM loader, see the same thing.
     const exportEquals = new Set();
+    const unconverted = project.program();
     for (const file of cjs) {
-      let sf = project.program().getSourceFile(file);
+      let sf = unconverted.getSourceFile(file);
       const normalized = normalizeCommonJs(sf, graph);
       if (normalized.length) sf = ts.createSourceFile(file, applyChanges(sf.text, normalized), ts.ScriptTarget.Latest, true, ts.ScriptKind.JSX);
       const named = exportObjectAsNamed(sf);
