@@ -867,14 +867,22 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       if (!changes.length) continue;
       const before = project.readFile(file);
       const after = applyChanges(before, changes);
-      if (syntaxErrorCount(file, after) <= syntaxErrorCount(file, before)) pending.push([file, after]);
+      if (syntaxErrorCount(project, file, after) <= syntaxErrorCount(project, file, before)) pending.push([file, after]);
     }
     for (const [file, text] of pending) setText(project, file, text);
     return pending.map(([file]) => file);
   }
 
-  function syntaxErrorCount(file, text) {
-    return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false).parseDiagnostics.length;
+  // Counted once per text: a file's text after one round is its text before the next.
+  function syntaxErrorCount(project, file, text) {
+    if (!project.syntaxErrors) project.syntaxErrors = new Map(); // file -> (text -> count), of its latest texts
+    let counts = project.syntaxErrors.get(file);
+    if (!counts || !counts.has(text)) {
+      counts = new Map([...(counts || [])].slice(-2)); // the latest texts: the next round starts from one of them
+      counts.set(text, ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false).parseDiagnostics.length);
+      project.syntaxErrors.set(file, counts);
+    }
+    return counts.get(text);
   }
 
   function types(params) {
