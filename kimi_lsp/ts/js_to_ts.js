@@ -1362,11 +1362,12 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   }
 
   // Types for what is still untyped, from usage inference (parameters) and
-  // from what is put in them (arrays), tried together on the whole program:
-  // one trial, on the errors of the program as it is.
+  // from what is put in them (arrays, class members), and for what was typed
+  // where TypeScript cannot use it (JSDoc names, `this`), tried together on
+  // the whole program: one trial, on the errors of the program as it is.
   function typesForUntyped(project, targets) {
     const before = errorsOf(project, targets, new Map());
-    const edits = [...evolvingArrayEdits(project, targets), ...inferredParameterEdits(project, targets)];
+    const edits = [jsDocNameEdits, thisTypeEdits, memberArrayEdits, evolvingArrayEdits, inferredParameterEdits].flatMap((edits) => edits(project, targets));
     keepWhereNoNewErrors(project, targets, edits, before);
   }
 
@@ -1934,9 +1935,6 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   function residual(params) {
     const project = loadProject(params, compilerOptions(params));
     const declarations = declareUntypedModules(project, params);
-    // types written where TypeScript cannot use them, or from too little: one trial
-    const named = [jsDocNameEdits, thisTypeEdits, memberArrayEdits].flatMap((edits) => edits(project, params.targets));
-    keepWhereNoNewErrors(project, params.targets, named);
     typedefsOfImports(project, params.targets);
     // groups typed side by side each saw only their own classes' declarations
     applyToAll(project, params.targets, (file) => inheritedMembersOnce(project.program().getSourceFile(file), project));
