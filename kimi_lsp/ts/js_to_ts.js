@@ -1600,8 +1600,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   // ------------------------------------------------------------ type names JSDoc takes from elsewhere
 
-  const CANNOT_FIND_NAME = [2304, 2552];
-  const NO_OVERLOAD_MATCHES = 2769; // Cannot find name 'X' (Did you mean 'Y'?)
+  const CANNOT_FIND_NAME = [2304, 2552]; // Cannot find name 'X' (Did you mean 'Y'?)
+  const NO_OVERLOAD_MATCHES = 2769;
 
   // JSDoc names types the module never imports: `{ServerResponse}` (Node's
   // http), `{Runner}` (a class of another file in the project), and
@@ -1758,8 +1758,11 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // every line that uses it, each to be suppressed. Where its errors take
   // more suppressions than the `any`s its type has plus one, it is typed
   // `any` instead: one `any` in place of comments that would also hide
-  // everything else on those lines. It is kept only where the program has
-  // no new error and the lines it was blamed for lose theirs.
+  // everything else on those lines. An edit is kept where the lines it was
+  // blamed for lose their errors and no new error is traced to it; the pass
+  // is kept only where the program then has fewer lines with errors plus
+  // `any`s than before (new errors nothing explains count against it).
+  // Returns whether it was kept.
   function anyForContradictedDeclarations(project, targets) {
     const checker = project.program().getTypeChecker();
     const writable = new Set(targets);
@@ -1815,9 +1818,10 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // for a class, an index signature (no code is emitted for either).
   function anyEdit(declaration) {
     if (ts.isClassLike(declaration)) {
-      const open = declaration.members.pos; // just after the class's `{`
-      const indent = /^[ \t]*/.exec(declaration.getSourceFile().text.slice(declaration.getSourceFile().getLineStarts()[declaration.getSourceFile().getLineAndCharacterOfPosition(declaration.getStart()).line]))[0];
-      return declarationEdit(declaration, open, 0, `\n${indent}  [key: string | symbol]: any;`);
+      const sf = declaration.getSourceFile();
+      const lineStart = sf.getLineStarts()[sf.getLineAndCharacterOfPosition(declaration.getStart(sf)).line];
+      const indent = /^[ \t]*/.exec(sf.text.slice(lineStart))[0];
+      return declarationEdit(declaration, declaration.members.pos, 0, `\n${indent}  [key: string | symbol]: any;`); // after the `{`
     }
     const any = declaration.dotDotDotToken ? 'any[]' : 'any';
     const make = ts.isParameter(declaration) ? (...args) => parameterEdit(declaration, ...args) : (...args) => declarationEdit(declaration, ...args);
@@ -1872,10 +1876,11 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return name && checker.getSymbolAtLocation(name)?.valueDeclaration;
   }
 
-  // Declarations whose type can be written `any`: classes (by an index signature), functions' result types, parameters of functions
-  // with a body (typed, or typed by their default), class fields, and
-  // variables (not a `require`, and not a for-in or for-of one, where no
-  // type can be written), none typed `any` already.
+  // Declarations whose type can be written `any`: classes (by an index
+  // signature), functions' result types, parameters of functions with a body
+  // (typed, or typed by their default), class fields, and variables (not a
+  // `require`, and not a for-in or for-of one, where no type can be
+  // written), none typed `any` already.
   function retypable(declaration) {
     if (declaration.type && declaration.type.kind === ts.SyntaxKind.AnyKeyword) return false;
     if (declaration.getSourceFile().isDeclarationFile) return false;
