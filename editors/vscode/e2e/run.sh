@@ -48,10 +48,12 @@ code_server() {
 }
 code_server --install-extension "$EXTENSION/kimi-swarm.vsix" > "$OUT/install-extension.log" 2>&1
 
+set -m # code-server in a process group of its own: the trap stops it and everything it started
 code_server --disable-telemetry --disable-update-check --disable-workspace-trust --disable-getting-started-override \
   "$PROJECT" > "$OUT/code-server.log" 2>&1 &
 SERVER=$!
-trap 'kill "$SERVER" 2>/dev/null || true; cp -r "$PROJECT" "$OUT/shop-after" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+set +m
+trap 'kill -- -"$SERVER" 2>/dev/null || true; cp -r "$PROJECT" "$OUT/shop-after" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 120); do
   curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
   sleep 0.5
