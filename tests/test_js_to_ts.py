@@ -343,6 +343,8 @@ def test_commonjs_forms_beyond_convert_to_es_module_become_es_modules(tmp_path):
     assert "function optionsLabel(options: unknown) {" in after["lib/contradicted.ts"]
     # a callback's `any` (JSDoc's {*}) goes where what it is passed to types its parameter
     assert "words.map(/** @param {*} word */ (word) => word.toUpperCase())" in after["lib/contradicted.ts"]
+    # usage inference's call signature per call: written once
+    assert "function runAll(runner: { add: (arg0: string, arg1: { (step: any): void; }) => void }) {" in after["lib/contradicted.ts"]
     # a caught error (`unknown` in TypeScript) read on several lines
     assert "} catch (err: any) {" in after["lib/contradicted.ts"]
     # an arrow function's one parameter gets its type inside the parentheses the fix adds, not as the result type

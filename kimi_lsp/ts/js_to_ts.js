@@ -1726,6 +1726,31 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return edits;
   }
 
+  // Usage inference adds a call signature to a type for each call it sees,
+  // so a callback called twenty times the same way is typed
+  // `{ (st: any): void; (st: any): void; ... }`. A member of a type literal
+  // written exactly as one before it adds nothing (an overload identical to
+  // another): the repeats go. Syntax only; the changes for `sf`.
+  function repeatedMembers(sf) {
+    const changes = [];
+    (function visit(node) {
+      if (ts.isTypeLiteralNode(node)) {
+        const seen = new Set();
+        for (const member of node.members) {
+          const text = member.getText(sf).replace(/[;,]$/, '').replace(/\s+/g, ' ');
+          if (seen.has(text)) changes.push({ span: { start: member.pos, length: member.end - member.pos }, newText: '' });
+          else {
+            seen.add(text);
+            visit(member);
+          }
+        }
+        return;
+      }
+      ts.forEachChild(node, visit);
+    })(sf);
+    return changes;
+  }
+
   const IMPORT_CONFLICTS_WITH_LOCAL = 2440;
 
   // A JSDoc typedef of an import (`type Option = import('./option.js').Option`)
@@ -1939,6 +1964,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   function residual(params) {
     const project = loadProject(params, compilerOptions(params));
+    applyToAll(project, params.targets, (file) => repeatedMembers(project.program().getSourceFile(file)));
     const declarations = declareUntypedModules(project, params);
     typedefsOfImports(project, params.targets);
     // groups typed side by side each saw only their own classes' declarations
