@@ -1388,8 +1388,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // `this: any` says what a function is called on (anyThisForFunctions), not what it is passed.
   const isThis = (param) => ts.isIdentifier(param.name) && param.name.text === 'this';
 
-  // Where a parameter's `: any` starts (after its name and `?`).
-  const untypedEnd = (param) => (param.questionToken || param.name).getEnd();
+  // Where a declaration's type annotation starts (after its name and `?` or `!`).
+  const untypedEnd = (declaration) => (declaration.questionToken || declaration.exclamationToken || declaration.name).getEnd();
 
   // ------------------------------------------------------------ unknown for parameters that need nothing
 
@@ -1538,7 +1538,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       if (declaration.type && declaration.type.getText() === type) continue;
       edits.push(declaration.type
         ? declarationEdit(declaration, declaration.type.getStart(), declaration.type.getWidth(), type)
-        : declarationEdit(declaration, (declaration.questionToken || declaration.exclamationToken || declaration.name).getEnd(), 0, `: ${type}`));
+        : declarationEdit(declaration, untypedEnd(declaration), 0, `: ${type}`));
     }
     return edits;
   }
@@ -1588,8 +1588,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
             if (!given) return;
             const type = checker.typeToString(checker.getTypeOfSymbolAtLocation(given, node), node, ts.TypeFormatFlags.NoTruncation);
             if (/\bany\b/.test(type)) return;
-            const start = (param.questionToken || param.name).getEnd();
-            edits.push(parameterEdit(param, start, param.type.getEnd() - start, ''));
+            edits.push(parameterEdit(param, untypedEnd(param), param.type.getEnd() - untypedEnd(param), ''));
           });
         }
         ts.forEachChild(node, visit);
@@ -1612,11 +1611,10 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // returned.
   function jsDocNameEdits(project, targets) {
     const checker = project.program().getTypeChecker();
-    const modules = modulesByTypeName(project, targets, checker);
+    let modules; // read once a name needs them
     const edits = [];
     for (const file of targets) {
       const sf = project.program().getSourceFile(file);
-      const withExtension = moduleSpecifiers(sf).some((spec) => spec.text.startsWith('.') && /\.[cm]?js$/.test(spec.text));
       for (const diag of project.service.getSemanticDiagnostics(file)) {
         if (!CANNOT_FIND_NAME.includes(diag.code)) continue;
         const name = ts.getTokenAtPosition(sf, diag.start);
@@ -1624,10 +1622,12 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         if (!ts.isIdentifier(name) || !ts.isTypeReferenceNode(reference) || reference.typeName !== name) continue;
         const owner = ts.findAncestor(reference, (n) => ts.isFunctionLike(n) || ts.isVariableDeclaration(n) || ts.isPropertyDeclaration(n));
         if (!owner) continue;
-        const found = modules.get(name.text) || [];
-        let text;
-        if (name.text === 'function') text = 'Function';
-        else if (found.length === 1) text = importType(found[0], name.text, sf, withExtension);
+        let text = name.text === 'function' ? 'Function' : undefined;
+        if (!text) {
+          modules = modules || modulesByTypeName(project, targets, checker);
+          const found = modules.get(name.text) || [];
+          if (found.length === 1) text = importType(found[0], name.text, sf);
+        }
         if (text) edits.push(declarationEdit(owner, name.getStart(sf), name.getWidth(sf), text));
       }
     }
@@ -1664,9 +1664,12 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return found;
   }
 
-  function importType(where, name, sf, withExtension) {
+  // The import type of `name` from `where` (modulesByTypeName), written in
+  // `sf`: a relative path has `.js` where the module's own imports do.
+  function importType(where, name, sf) {
     let spec = where.module;
     if (where.file) {
+      const withExtension = moduleSpecifiers(sf).some((s) => s.text.startsWith('.') && /\.[cm]?js$/.test(s.text));
       spec = path.relative(path.dirname(sf.fileName), where.file).replace(/\.([cm]?)tsx?$/, withExtension ? '.$1js' : '');
       if (!spec.startsWith('.')) spec = `./${spec}`;
     }
@@ -1703,7 +1706,6 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const edits = [];
     for (const file of targets) {
       const sf = project.program().getSourceFile(file);
-      const withExtension = moduleSpecifiers(sf).some((spec) => spec.text.startsWith('.') && /\.[cm]?js$/.test(spec.text));
       for (const diag of project.service.getSemanticDiagnostics(file)) {
         if (diag.code !== THIS_TYPE_OUTSIDE_CLASS) continue;
         const type = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), (n) => n.kind === ts.SyntaxKind.ThisType);
@@ -1716,7 +1718,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
           if (checker.resolveName(name, param, ts.SymbolFlags.Type, false) === checker.getSymbolAtLocation(cls.name)) return name;
           modules = modules || modulesByTypeName(project, targets, checker);
           const found = (modules.get(name) || []).filter((where) => where.file === cls.getSourceFile().fileName);
-          return found.length === 1 ? importType(found[0], name, sf, withExtension) : undefined;
+          return found.length === 1 ? importType(found[0], name, sf) : undefined;
         });
         if (!texts.length || texts.includes(undefined)) continue;
         const text = texts.length === 1 ? texts[0] : `(${texts.join(' | ')})`;
@@ -1851,7 +1853,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const any = declaration.dotDotDotToken ? 'any[]' : 'any';
     const make = ts.isParameter(declaration) ? (...args) => parameterEdit(declaration, ...args) : (...args) => declarationEdit(declaration, ...args);
     if (declaration.type) return make(declaration.type.getStart(), declaration.type.getWidth(), any);
-    return make((declaration.questionToken || declaration.exclamationToken || declaration.name).getEnd(), 0, `: ${any}`);
+    return make(untypedEnd(declaration), 0, `: ${any}`);
   }
 
   // The declarations (parameters, class fields, variables) in the program
