@@ -308,13 +308,17 @@ def test_commonjs_forms_beyond_convert_to_es_module_become_es_modules(tmp_path):
     # what tsc emitted for an ES module compiles back from the ES module itself
     assert "__esModule" not in after["lib/compiled.ts"] and "void 0" not in after["lib/compiled.ts"]
     assert "export { square };" in after["lib/compiled.ts"]
-    # `ids[name] = ...` on an empty object: one Record instead of a suppression
-    assert "const ids: Record<string, any> = {};" in after["lib/patterns.ts"]
+    # `ids[name] = ...` on an empty object: one Record of what is put in it instead of a suppression
+    assert "const ids: Record<string, number> = {};" in after["lib/patterns.ts"]
+    assert "const result: Record<string, number> = {}" in after["lib/records.ts"]
+    # reduce into `{}`: the accumulator's type as reduce's type argument, its values where they can be written
+    assert "items.reduce<Record<string, { size: number; seen: boolean; }>>((found, item) => {" in after["lib/records.ts"]
+    assert "words.reduce<Record<string, any>>(function (counts, word) {" in after["lib/records.ts"]  # a count read from itself
     # JSDoc's {Object} on a parameter and a result whose properties are used: Records, not suppressions
     assert "function settings(options: Record<string, any>): Record<string, any> {" in after["lib/settings.ts"]
     assert "export function label (given: Record<string, any>)" in after["lib/settings.ts"]  # used through `let options = given`
     # a member the constructor sets to {} and methods fill in
-    assert "declare _single: Record<string, any>" in after["lib/builder.ts"]
+    assert "declare _single: Record<string, number | string>" in after["lib/builder.ts"]
     # an error given extra properties
     assert "var err: Error & Record<string, any> = new Error('no ' + name)" in after["lib/errors.ts"]
     # parameters inference left `any` that are only passed on are `unknown`; one whose element is the result stays `any`

@@ -1039,16 +1039,30 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   }
 
   const ARGUMENT_NOT_ASSIGNABLE = 2345;
-  const TYPE_KEYWORDS = new Set(['string', 'number', 'boolean', 'bigint', 'symbol', 'null', 'undefined', 'void', 'never', 'unknown', 'object', 'true', 'false', 'readonly', 'typeof', 'keyof']);
+  const SMALL_OBJECT_TYPE = 80; // characters of an object type written for a record's values
 
   // The type of `expr` (widened from a literal) as it can be written at
-  // `site`: no `any`, no `import(...)`, no function or object type, and every
-  // name in it resolves there; undefined otherwise.
-  function writableType(checker, expr, site) {
+  // `site`: no `any`, no `unique symbol`, no `import(...)`, no function type, no object type
+  // (with `objects`, a short one), and every name in it resolves there;
+  // undefined otherwise.
+  function writableType(checker, expr, site, { objects = false } = {}) {
     const text = checker.typeToString(checker.getBaseTypeOfLiteralType(checker.getTypeAtLocation(expr)), site, ts.TypeFormatFlags.NoTruncation);
-    if (/\bany\b|import\(|\.\.\.|=>|\{/.test(text)) return undefined;
-    const names = (text.match(/[A-Za-z_$][\w$]*/g) || []).filter((w) => !TYPE_KEYWORDS.has(w));
-    return names.every((w) => checker.resolveName(w, site, ts.SymbolFlags.Type, false)) ? text : undefined;
+    if (/\bany\b|\bunique symbol\b|import\(|\.\.\.|=>/.test(text) || (/\{/.test(text) && !(objects && text.length <= SMALL_OBJECT_TYPE))) return undefined;
+    return typeNames(text).every(([name, meaning]) => checker.resolveName(name, site, meaning, false)) ? text : undefined;
+  }
+
+  // The names a type's text refers to, each with what it must name (the
+  // first name of `A.B`, and of `typeof x`); not the properties of its object types.
+  function typeNames(text) {
+    const sf = ts.createSourceFile('type.ts', `type T = ${text};`, ts.ScriptTarget.Latest, true);
+    const names = [];
+    const first = (name) => (ts.isIdentifier(name) ? name : first(name.left));
+    (function visit(node) {
+      if (ts.isTypeReferenceNode(node)) names.push([first(node.typeName).text, ts.SymbolFlags.Type]);
+      if (ts.isTypeQueryNode(node)) names.push([first(node.exprName).text, ts.SymbolFlags.Value]);
+      ts.forEachChild(node, visit);
+    })(sf.statements[0].type);
+    return names;
   }
 
   // Where a caller passes a type the inferred parameter type does not accept,
@@ -1125,6 +1139,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(expr) ? expr.name : expr);
     const declaration = symbol?.valueDeclaration;
     if (!declaration || !(ts.isVariableDeclaration(declaration) || ts.isParameter(declaration) || ts.isPropertyDeclaration(declaration))) return undefined;
+    const reduce = !declaration.type && reduceIntoEmptyObject(declaration);
+    if (reduce) return { file: reduce.getSourceFile().fileName, span: { start: reduce.expression.getEnd(), length: 0 }, newText: `<${RECORD}>` };
     if (declaration.type) return typed(declaration.type);
     const init = declaration.initializer;
     const annotate = (text) => ({ file: declaration.getSourceFile().fileName, span: { start: (declaration.questionToken || declaration.name).getEnd(), length: 0 }, newText: `: ${text}` });
@@ -1136,6 +1152,15 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     }
     const followed = (ts.isCallExpression(init) || ts.isIdentifier(init)) && depth < 4; // `var a = b, b = a` ends
     return followed ? recordWhereTyped(checker, init, extraProperty, depth + 1) : undefined;
+  }
+
+  // The call `xs.reduce((acc, x) => ..., {})` whose accumulator `param` is:
+  // TypeScript types it `{}`, from the initial value. Undefined otherwise.
+  function reduceIntoEmptyObject(param) {
+    const fn = param.parent;
+    const call = fn && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.parameters[0] === param ? fn.parent : undefined;
+    return call && ts.isCallExpression(call) && ts.isPropertyAccessExpression(call.expression) && call.expression.name.text === 'reduce' &&
+      !call.typeArguments && call.arguments.length === 2 && call.arguments[0] === fn && isEmptyObject(call.arguments[1]) ? call : undefined;
   }
 
   // `declare x;` with `this.x = {}` in the constructor: TypeScript takes the
@@ -1367,7 +1392,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // the whole program: one trial, on the errors of the program as it is.
   function typesForUntyped(project, targets) {
     const before = errorsOf(project, targets, new Map());
-    const edits = [jsDocNameEdits, thisTypeEdits, memberArrayEdits, evolvingArrayEdits, inferredParameterEdits].flatMap((edits) => edits(project, targets));
+    const edits = [jsDocNameEdits, thisTypeEdits, memberArrayEdits, evolvingArrayEdits, recordValueEdits, inferredParameterEdits].flatMap((edits) => edits(project, targets));
     keepWhereNoNewErrors(project, targets, edits, before);
   }
 
@@ -1491,6 +1516,72 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const types = new Set(values.map((value) => (ts.isSpreadElement(value) ? undefined : writableType(checker, value, declaration))));
     if (types.has(undefined)) return undefined;
     return types.size ? [...types] : undefined;
+  }
+
+  // A `Record<string, any>` written for an object filled in by key
+  // (recordsForUntypedObjects) says what its keys are, not its values.
+  // Where every value the program puts in it (`x[key] = v`, `x.name = v`;
+  // for a class member, `this.m[key] = v`) has a type that can be written
+  // there, `any` becomes those types: `Record<string, string[]>`.
+  function recordValueEdits(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const records = new Map(); // symbol of the record -> { declaration, any keyword, site }
+    for (const file of targets) {
+      (function visit(node) {
+        if (ts.isTypeReferenceNode(node) && node.getText() === RECORD) {
+          const owner = ts.isIntersectionTypeNode(node.parent) ? node.parent.parent : node.parent;
+          const declaration = ts.isCallExpression(owner) ? owner.arguments[0]?.parameters?.[0] : owner;
+          const named = declaration && (ts.isVariableDeclaration(declaration) || ts.isParameter(declaration) || ts.isPropertyDeclaration(declaration)) && ts.isIdentifier(declaration.name);
+          const symbol = named && checker.getSymbolAtLocation(declaration.name);
+          if (symbol) records.set(symbol, { declaration, owner, any: node.typeArguments[1] });
+        }
+        ts.forEachChild(node, visit);
+      })(project.program().getSourceFile(file));
+    }
+    if (!records.size) return [];
+    const values = new Map(); // symbol -> the values put in it
+    const recordOf = (node) => {
+      const symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword ? node.name : node);
+      return symbol && records.has(symbol) ? symbol : undefined;
+    };
+    for (const file of targets) {
+      (function visit(node) {
+        if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && (ts.isElementAccessExpression(node.left) || ts.isPropertyAccessExpression(node.left))) {
+          const symbol = recordOf(node.left.expression);
+          if (symbol) values.set(symbol, [...(values.get(symbol) || []), node.right]);
+        }
+        ts.forEachChild(node, visit);
+      })(project.program().getSourceFile(file));
+    }
+    const edits = [];
+    for (const [symbol, { declaration, owner, any }] of records) {
+      const found = values.get(symbol);
+      if (!found) continue;
+      const types = found.map((value) => writableType(checker, value, declaration, { objects: true }));
+      if (types.includes(undefined)) continue;
+      const type = [...new Set(types.flatMap(unionMembers))].join(' | ');
+      const sf = declaration.getSourceFile();
+      edits.push(ts.isParameter(owner) && !reduceIntoEmptyObject(owner)
+        ? parameterEdit(owner, any.getStart(sf), any.getWidth(sf), type)
+        : declarationEdit(owner, any.getStart(sf), any.getWidth(sf), type));
+    }
+    return edits;
+  }
+
+  // The members of a union type's text (`a | (b | c)[]` -> `a`, `(b | c)[]`).
+  function unionMembers(text) {
+    const members = [];
+    let depth = 0;
+    let start = 0;
+    for (let i = 0; i < text.length; i++) {
+      if ('(<[{'.includes(text[i])) depth++;
+      else if (')>]}'.includes(text[i]) && text[i - 1] !== '=') depth--; // not the `>` of `=>`
+      else if (text[i] === '|' && !depth) {
+        members.push(text.slice(start, i).trim());
+        start = i + 1;
+      }
+    }
+    return [...members, text.slice(start).trim()];
   }
 
   // A class member set to `[]` and filled in by its methods
