@@ -1042,12 +1042,12 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   const SMALL_OBJECT_TYPE = 80; // characters of an object type written for a record's values
 
   // The type of `expr` (widened from a literal) as it can be written at
-  // `site`: no `any`, no `unique symbol`, no `import(...)`, no function type, no object type
+  // `site`: no `any`, `unique symbol` or `this`, no `import(...)`, no function type, no object type
   // (with `objects`, a short one), and every name in it resolves there;
   // undefined otherwise.
   function writableType(checker, expr, site, { objects = false } = {}) {
     const text = checker.typeToString(checker.getBaseTypeOfLiteralType(checker.getTypeAtLocation(expr)), site, ts.TypeFormatFlags.NoTruncation);
-    if (/\bany\b|\bunique symbol\b|import\(|\.\.\.|=>/.test(text) || (/\{/.test(text) && !(objects && text.length <= SMALL_OBJECT_TYPE))) return undefined;
+    if (/\bany\b|\bunique symbol\b|\bthis\b|import\(|\.\.\.|=>/.test(text) || (/\{/.test(text) && !(objects && text.length <= SMALL_OBJECT_TYPE))) return undefined;
     return typeNames(text).every(([name, meaning]) => checker.resolveName(name, site, meaning, false)) ? text : undefined;
   }
 
@@ -1927,6 +1927,75 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return true;
   }
 
+  // ------------------------------------------------------------ members a subclass defines as another kind
+
+  const NOT_ASSIGNABLE_TO_BASE = 2416; // Property 'x' in type 'B' is not assignable to the same property in base type 'A'
+  // A base class's property that a subclass defines as an accessor (TS2611), or the other way round (TS2610)
+  const ACCESSOR_CONFLICTS = [2610, 2611];
+
+  // The declarations of the member of `member`'s base classes with its name.
+  function baseMembers(checker, member) {
+    const cls = member.parent;
+    const symbol = cls && ts.isClassLike(cls) && cls.name && checker.getSymbolAtLocation(cls.name);
+    if (!symbol || !member.name || !(ts.isIdentifier(member.name) || ts.isStringLiteral(member.name))) return [];
+    return checker.getBaseTypes(checker.getDeclaredTypeOfSymbol(symbol))
+      .flatMap((base) => checker.getPropertyOfType(base, member.name.text)?.declarations || []);
+  }
+
+  // Usage inference declares a class's fields (`declare url: string;`) from
+  // what its methods read, and a subclass may define the same name as an
+  // accessor (`get url() {...}`): an error on every such definition, which
+  // types cannot fix. The same member declared in an interface merged with
+  // the class (`interface Body { url: string }`) is one TypeScript lets a
+  // subclass define as an accessor; it emits no code, as `declare` fields
+  // do not. Typed `any` where an accessor does not fit its type either
+  // (TS2416). Kept where error lines plus anys go down. (A field a subclass
+  // defines as a method, TS2425, stays: an interface's field is no method.)
+  function mergedInterfaceForConflictingMembers(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const moved = new Map(); // base field declaration -> does some definition not fit its type
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      const diags = diagnosticsOf(project, file);
+      for (const diag of diags) {
+        if (!ACCESSOR_CONFLICTS.includes(diag.code)) continue;
+        const member = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), (n) => ts.isClassElement(n));
+        const misfit = diags.some((d) => d.code === NOT_ASSIGNABLE_TO_BASE && d.start === diag.start);
+        for (const base of member ? baseMembers(checker, member) : []) {
+          const cls = base.parent;
+          const declared = ts.isPropertyDeclaration(base) && !base.initializer && (ts.getCombinedModifierFlags(base) & ts.ModifierFlags.Ambient) &&
+            ts.isIdentifier(base.name) && ts.isClassDeclaration(cls) && cls.name && targets.includes(base.getSourceFile().fileName);
+          if (declared) moved.set(base, moved.get(base) || misfit);
+        }
+      }
+    }
+    if (!moved.size) return;
+    const byClass = new Map();
+    for (const [field, misfit] of moved) byClass.set(field.parent, [...(byClass.get(field.parent) || []), [field, misfit]]);
+    const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
+    const cost = () => errorLines(project, targets).size + targets.reduce((n, f) => n + countKeyword(project.program().getSourceFile(f), ts.SyntaxKind.AnyKeyword), 0);
+    const before = cost();
+    const edits = [];
+    for (const [cls, fields] of byClass) {
+      const sf = cls.getSourceFile();
+      const members = [];
+      for (const [field, misfit] of fields) {
+        const start = sf.getLineStarts()[sf.getLineAndCharacterOfPosition(field.getStart(sf)).line];
+        const whole = sf.text.slice(start, field.getEnd()).trim() === field.getText(sf); // the field alone on its lines
+        edits.push({ file: sf.fileName, span: whole ? { start, length: sf.text.indexOf('\n', field.getEnd()) + 1 - start } : { start: field.getStart(sf), length: field.getWidth(sf) }, newText: '' });
+        members.push(`  ${field.name.text}${field.questionToken ? '?' : ''}: ${misfit || !field.type ? 'any' : field.type.getText(sf)};`);
+      }
+      // an interface cannot merge with `export default class X`: `class X` is exported as `export default X;` after both
+      const defaultKeyword = cls.modifiers?.find((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
+      const exportKeyword = cls.modifiers?.find((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+      if (defaultKeyword) edits.push({ file: sf.fileName, span: { start: exportKeyword.getStart(sf), length: defaultKeyword.getEnd() + 1 - exportKeyword.getStart(sf) }, newText: '' });
+      const exported = defaultKeyword ? `\nexport default ${cls.name.text};` : '';
+      edits.push({ file: sf.fileName, span: { start: cls.getEnd(), length: 0 }, newText: `\ninterface ${cls.name.text} {\n${members.join('\n')}\n}${exported}` });
+    }
+    applyPerFile(project, edits);
+    if (cost() >= before) writeEdits(project, originals, []);
+  }
+
   // The lines (file:line) with an error: of `errors` (errorsOf the program as it is) if given.
   function errorLines(project, targets, errors = errorsOf(project, targets, new Map())) {
     return new Set(errors.map(({ file, diag }) => `${file}:${project.program().getSourceFile(file).getLineAndCharacterOfPosition(diag.start).line}`));
@@ -1944,6 +2013,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const any = declaration.dotDotDotToken ? 'any[]' : 'any';
     const make = ts.isParameter(declaration) ? (...args) => parameterEdit(declaration, ...args) : (...args) => declarationEdit(declaration, ...args);
     if (declaration.type) return make(declaration.type.getStart(), declaration.type.getWidth(), any);
+    if (ts.isFunctionLike(declaration)) return make(declaration.getSourceFile().text.indexOf(')', declaration.parameters.end) + 1, 0, `: ${any}`); // after its parameters
     return make(untypedEnd(declaration), 0, `: ${any}`);
   }
 
@@ -1982,6 +2052,11 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       add(declarationNamedBy(checker, token.parent.expression));
       add(ts.findAncestor(token.parent, ts.isFunctionLike));
     }
+    // a subclass's member that does not fit its base class's: the base's type may be too narrow
+    if (diag.code === NOT_ASSIGNABLE_TO_BASE) {
+      const member = ts.findAncestor(token, ts.isClassElement);
+      (member ? baseMembers(checker, member) : []).forEach(add);
+    }
     // `f().x` where f's result type says it may be null
     if (POSSIBLY_NULLISH.includes(diag.code) && ts.isCallExpression(node)) add(checker.getResolvedSignature(node)?.declaration);
     return [...found];
@@ -2002,7 +2077,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   function retypable(declaration) {
     if (declaration.type && declaration.type.kind === ts.SyntaxKind.AnyKeyword) return false;
     if (declaration.getSourceFile().isDeclarationFile) return false;
-    if (ts.isFunctionLike(declaration)) return !!declaration.type && !!declaration.body; // its result type
+    if (ts.isFunctionLike(declaration)) return !!declaration.body && (!!declaration.type || ts.isMethodDeclaration(declaration)); // its result type
     if (ts.isClassLike(declaration)) return !declaration.members.some(ts.isIndexSignatureDeclaration); // an index signature
     if (ts.isParameter(declaration)) {
       return ts.isIdentifier(declaration.name) && !isThis(declaration) && !!declaration.parent.body && !!(declaration.type || declaration.initializer);
@@ -2068,6 +2143,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     anyThisForFunctions(project, params.targets);
     typesForUntyped(project, params.targets);
     unknownForUntypedParameters(project, params.targets);
+    mergedInterfaceForConflictingMembers(project, params.targets);
     for (let round = 0; round < 2 && anyForContradictedDeclarations(project, params.targets); round++);
     unknownForUntypedParameters(project, params.targets); // an `any` that only a caller's argument contradicted may need nothing
     contextualCallbackParameters(project, params.targets);
