@@ -1750,7 +1750,11 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         if (target.flags & ts.SymbolFlags.Class) add(target.getName(), { file, named: false });
         continue;
       }
-      for (const exported of checker.getExportsOfModule(symbol)) if (isType(exported)) add(exported.getName(), { file, named: true });
+      for (const exported of checker.getExportsOfModule(symbol)) {
+        if (!isType(exported)) continue;
+        const declared = exported.getName() === 'default' && exported.declarations?.find((d) => ts.isClassDeclaration(d) && d.name); // `export default class X`
+        add(declared ? declared.name.text : exported.getName(), { file, named: true, exportName: exported.getName() });
+      }
     }
     return found;
   }
@@ -1764,7 +1768,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       spec = path.relative(path.dirname(sf.fileName), where.file).replace(/\.([cm]?)tsx?$/, withExtension ? '.$1js' : '');
       if (!spec.startsWith('.')) spec = `./${spec}`;
     }
-    return where.named ? `import('${spec}').${name}` : `import('${spec}')`;
+    return where.named ? `import('${spec}').${where.exportName || name}` : `import('${spec}')`;
   }
 
   const THIS_TYPE_OUTSIDE_CLASS = 2526;
@@ -1973,8 +1977,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const byClass = new Map();
     for (const [field, misfit] of moved) byClass.set(field.parent, [...(byClass.get(field.parent) || []), [field, misfit]]);
     const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
-    const cost = () => errorLines(project, targets).size + targets.reduce((n, f) => n + countKeyword(project.program().getSourceFile(f), ts.SyntaxKind.AnyKeyword), 0);
-    const before = cost();
+    const before = errorsAndAnys(project, targets);
     const edits = [];
     for (const [cls, fields] of byClass) {
       const sf = cls.getSourceFile();
@@ -1993,7 +1996,82 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       edits.push({ file: sf.fileName, span: { start: cls.getEnd(), length: 0 }, newText: `\ninterface ${cls.name.text} {\n${members.join('\n')}\n}${exported}` });
     }
     applyPerFile(project, edits);
-    if (cost() >= before) writeEdits(project, originals, []);
+    if (errorsAndAnys(project, targets) >= before) writeEdits(project, originals, []);
+  }
+
+  // ------------------------------------------------------------ methods that get a value or set it
+
+  // `_bool(val) { if (arguments.length === 1) { this._flag = val; return this; } return this._flag; }`
+  // sets a value when given one (returning `this`, to chain calls) and
+  // returns it when not. Its inferred result, `string | this`, fits
+  // neither use: each chained `q._bool('or').where(...)` is an error. Two
+  // overload signatures, which emit no code, say which call returns what:
+  // `_bool(): string;` and `_bool(val?: string): this;`. The same for a
+  // result JSDoc wrote as the class or its value (`@return {(string|Command)}`).
+  // Kept where error lines plus anys go down.
+  function overloadsForGetterSetters(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const edits = [];
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      (function visit(node) {
+        if (ts.isMethodDeclaration(node) && node.body && !node.modifiers && !node.typeParameters && ts.isIdentifier(node.name) && node.parameters.length && getsOrSets(node)) {
+          const signature = !node.type && checker.getSignatureFromDeclaration(node);
+          const result = node.type ? withoutParentheses(node.type).getText(sf) : signature && checker.typeToString(checker.getReturnTypeOfSignature(signature), node, ts.TypeFormatFlags.NoTruncation);
+          const self = node.parent.name && node.parent.name.text; // JSDoc's `@return {(string|Command)}` in class Command
+          const values = result ? unionMembers(result).filter((member) => member !== 'this' && member !== self) : [];
+          const value = values.join(' | ');
+          const writable = values.length && values.length < unionMembers(result).length && !/import\(|\bthis\b/.test(value) &&
+            typeNames(value).every(([name, meaning]) => checker.resolveName(name, node, meaning, false));
+          if (writable) {
+            const lineStart = sf.getLineStarts()[sf.getLineAndCharacterOfPosition(node.getStart(sf)).line];
+            const indent = /^[ \t]*/.exec(sf.text.slice(lineStart))[0];
+            const name = node.name.text;
+            const parameters = node.parameters.map((p) => p.getText(sf)).join(', ');
+            edits.push({ file, span: { start: node.getStart(sf), length: 0 }, newText: `${name}(): ${value};\n${indent}${name}(${parameters}): this;\n${indent}` });
+          }
+        }
+        ts.forEachChild(node, visit);
+      })(sf);
+    }
+    if (!edits.length) return;
+    const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
+    const before = errorsAndAnys(project, targets);
+    applyPerFile(project, edits);
+    if (errorsAndAnys(project, targets) >= before) writeEdits(project, originals, []);
+  }
+
+  const withoutParentheses = (type) => (ts.isParenthesizedTypeNode(type) ? withoutParentheses(type.type) : type);
+
+  // Whether a method returns `this` on some paths and a value on others, as
+  // an `if` on whether it was given an argument (`arguments.length`, `x === undefined`) decides.
+  function getsOrSets(method) {
+    const parameters = new Set(method.parameters.map((p) => ts.isIdentifier(p.name) && p.name.text));
+    const isParameter = (node) => ts.isIdentifier(node) && parameters.has(node.text);
+    const isUndefined = (node) => node.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(node) && node.text === 'undefined') || ts.isVoidExpression(node);
+    let returnsThis = false;
+    let returnsValue = false;
+    let asks = false;
+    const asksWhetherGiven = (node) => {
+      if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'arguments' && node.name.text === 'length') return true;
+      if (ts.isBinaryExpression(node) && [ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken].includes(node.operatorToken.kind) &&
+          ((isParameter(node.left) && isUndefined(node.right)) || (isParameter(node.right) && isUndefined(node.left)))) return true;
+      return !!ts.forEachChild(node, asksWhetherGiven);
+    };
+    (function visit(node) {
+      if (ts.isFunctionLike(node)) return; // the returns of functions inside are theirs
+      if (ts.isReturnStatement(node)) {
+        if (node.expression && node.expression.kind === ts.SyntaxKind.ThisKeyword) returnsThis = true;
+        else returnsValue = true;
+      }
+      if (ts.isIfStatement(node) && asksWhetherGiven(node.expression)) asks = true;
+      ts.forEachChild(node, visit);
+    })(method.body);
+    return returnsThis && returnsValue && asks;
+  }
+
+  function errorsAndAnys(project, targets) {
+    return errorLines(project, targets).size + targets.reduce((n, file) => n + countKeyword(project.program().getSourceFile(file), ts.SyntaxKind.AnyKeyword), 0);
   }
 
   // The lines (file:line) with an error: of `errors` (errorsOf the program as it is) if given.
@@ -2143,6 +2221,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     anyThisForFunctions(project, params.targets);
     typesForUntyped(project, params.targets);
     unknownForUntypedParameters(project, params.targets);
+    overloadsForGetterSetters(project, params.targets);
     mergedInterfaceForConflictingMembers(project, params.targets);
     for (let round = 0; round < 2 && anyForContradictedDeclarations(project, params.targets); round++);
     unknownForUntypedParameters(project, params.targets); // an `any` that only a caller's argument contradicted may need nothing
