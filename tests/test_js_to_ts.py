@@ -419,13 +419,21 @@ def test_commonjs_forms_beyond_convert_to_es_module_become_es_modules(tmp_path):
     # an arrow function's one parameter gets its type inside the parentheses the fix adds, not as the result type
     assert "source.on('data', (chunk: { text: string }) => {" in after["lib/contradicted.ts"]
     code_lines = [line for path, text in after.items() if path.endswith(".ts") for line in text.splitlines() if not line.lstrip().startswith("//")]
-    assert migrated.report["unknown_count"] == sum(line.count("unknown") for line in code_lines) == 10  # main.ts: `(event: unknown, fn: unknown) =>`, two callbacks
+    # main.ts: `(event: unknown, fn: unknown) =>`, two callbacks; forwarding.ts: Child's name, and the two of DropFirst
+    assert migrated.report["unknown_count"] == sum(line.count("unknown") for line in code_lines) == 13
     # `exports.flatten = function flatten() { ... exports.flatten(...) ... }` calls itself by name
     assert "export function flatten(value" in after["lib/settings.ts"] and "exports" not in after["lib/settings.ts"]
     assert "export { _exports as exports };" in after["lib/reporters.ts"]
     # a module value that is filled in later (an object, a constructor function) stays JavaScript:
     # as TypeScript it would be an untyped record, or no class at all
     assert sorted(entry["path"] for entry in migrated.report["skipped"]) == ["lib/app.js", "lib/stub.js"]
+    # functions passing on their `arguments`: a rest parameter typed as what they pass it to
+    forwarding = after["lib/forwarding.ts"]
+    assert "  constructor(...args: ConstructorParameters<typeof Item>) {\n    super(...args)\n" in forwarding
+    assert "  item(...args: ConstructorParameters<typeof Item>) {\n    return new Item(...args)\n" in forwarding
+    assert "  child(...args: DropFirst<ConstructorParameters<typeof Child>>) {\n    return new Child(this, ...args)\n" in forwarding
+    assert "function total(...args: Parameters<typeof sum>) {\n  return sum(...args)\n" in forwarding
+    assert forwarding.endswith("\ntype DropFirst<T extends unknown[]> = T extends [unknown, ...infer Rest] ? Rest : never;\n")
     # a method that sets a value when given one and returns it when not: an overload for each use, so chained calls type-check
     assert "  _bool(): string;\n  _bool(val?: string|undefined): this;\n  _bool(val?: string|undefined) {\n" in after["lib/flags.ts"]
     assert "  name(): string;\n  name(name?: string): this;\n  name(name?: string): (string|Query) {\n" in after["lib/flags.ts"]  # JSDoc's result

@@ -2070,6 +2070,78 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return returnsThis && returnsValue && asks;
   }
 
+  // ------------------------------------------------------------ functions that pass their arguments on
+
+  const DROP_FIRST = 'type DropFirst<T extends unknown[]> = T extends [unknown, ...infer Rest] ? Rest : never;';
+
+  // `ref() { return new Ref(this, ...arguments); }` passes on whatever it is
+  // called with; TypeScript spreads only tuples into fixed parameters, and
+  // calls it with arguments a function declaring none. A rest parameter
+  // typed as what it passes them to says exactly that, and is the same
+  // function: `ref(...args: DropFirst<ConstructorParameters<typeof Ref>>)`
+  // with `...args` passed on (`super(...arguments)` in a constructor:
+  // `ConstructorParameters<typeof Base>`; `f(...arguments)`:
+  // `Parameters<typeof f>`). Kept where error lines plus anys go down.
+  function restParametersForPassedArguments(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const edits = [];
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      let dropFirst = false;
+      (function visit(node) {
+        if (ts.isFunctionLike(node) && !ts.isArrowFunction(node) && node.body && !node.parameters.length) {
+          const passed = passedArguments(node);
+          const type = passed && passedType(passed, node);
+          if (type && !checker.resolveName('args', node.body, ts.SymbolFlags.Value, false)) {
+            const start = sf.text.indexOf('(', node.name ? node.name.getEnd() : node.getStart(sf)) + 1;
+            edits.push({ file, span: { start, length: 0 }, newText: `...args: ${type.text}` });
+            for (const spread of passed.spreads) edits.push({ file, span: { start: spread.expression.getStart(sf), length: 'arguments'.length }, newText: 'args' });
+            dropFirst = dropFirst || type.dropFirst;
+          }
+        }
+        ts.forEachChild(node, visit);
+      })(sf);
+      if (dropFirst && !checker.resolveName('DropFirst', sf, ts.SymbolFlags.Type, false)) edits.push({ file, span: { start: sf.end, length: 0 }, newText: `\n${DROP_FIRST}\n` });
+    }
+    if (!edits.length) return;
+    const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
+    const before = errorsAndAnys(project, targets);
+    applyPerFile(project, edits);
+    if (errorsAndAnys(project, targets) >= before) writeEdits(project, originals, []);
+  }
+
+  // The `...arguments` spreads of a function (not of functions inside it
+  // with `arguments` of their own), if each ends a call to the same callee
+  // after the same number of other arguments: { call, spreads }.
+  function passedArguments(fn) {
+    const spreads = [];
+    (function visit(node) {
+      if (ts.isFunctionLike(node) && !ts.isArrowFunction(node)) return;
+      if (ts.isSpreadElement(node) && ts.isIdentifier(node.expression) && node.expression.text === 'arguments') spreads.push(node);
+      ts.forEachChild(node, visit);
+    })(fn.body);
+    const calls = spreads.map((spread) => spread.parent);
+    const same = (call) => (ts.isCallExpression(call) || ts.isNewExpression(call)) && call.arguments[call.arguments.length - 1] === spreads[calls.indexOf(call)] &&
+      call.expression.getText() === calls[0].expression.getText() && call.arguments.length === calls[0].arguments.length && call.kind === calls[0].kind &&
+      call.arguments.filter(ts.isSpreadElement).length === 1;
+    return spreads.length && calls.every(same) ? { call: calls[0], spreads } : undefined;
+  }
+
+  // What the arguments are passed to, as the type of a rest parameter of `fn`: { text, dropFirst }, or undefined.
+  function passedType({ call }, fn) {
+    const isEntityName = (expr) => ts.isIdentifier(expr) || (ts.isPropertyAccessExpression(expr) && isEntityName(expr.expression));
+    let target;
+    if (call.expression.kind === ts.SyntaxKind.SuperKeyword) {
+      const heritage = ts.isConstructorDeclaration(fn) && ts.getClassExtendsHeritageElement(fn.parent);
+      if (heritage && isEntityName(heritage.expression)) target = `ConstructorParameters<typeof ${heritage.expression.getText()}>`;
+    } else if (isEntityName(call.expression)) {
+      target = `${ts.isNewExpression(call) ? 'ConstructorParameters' : 'Parameters'}<typeof ${call.expression.getText()}>`;
+    }
+    const fixed = call.arguments.length - 1;
+    if (!target || fixed > 1) return undefined;
+    return fixed ? { text: `DropFirst<${target}>`, dropFirst: true } : { text: target, dropFirst: false };
+  }
+
   function errorsAndAnys(project, targets) {
     return errorLines(project, targets).size + targets.reduce((n, file) => n + countKeyword(project.program().getSourceFile(file), ts.SyntaxKind.AnyKeyword), 0);
   }
@@ -2222,6 +2294,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     typesForUntyped(project, params.targets);
     unknownForUntypedParameters(project, params.targets);
     overloadsForGetterSetters(project, params.targets);
+    restParametersForPassedArguments(project, params.targets);
     mergedInterfaceForConflictingMembers(project, params.targets);
     for (let round = 0; round < 2 && anyForContradictedDeclarations(project, params.targets); round++);
     unknownForUntypedParameters(project, params.targets); // an `any` that only a caller's argument contradicted may need nothing
