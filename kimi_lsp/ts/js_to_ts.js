@@ -2070,6 +2070,47 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return returnsThis && returnsValue && asks;
   }
 
+  // ------------------------------------------------------------ overrides declaring more parameters
+
+  const TOO_FEW_FOR_TARGET = 2849; // Target signature provides too few arguments. Expected 2 or more, but got 1.
+
+  // A subclass's method may declare more parameters than the base class's
+  // (`dropIndex(columns, indexName)` over `dropIndex(value)`): a caller
+  // holding the base type passes fewer, and JavaScript gives the rest
+  // `undefined`. TypeScript rejects the override (TS2416); the extra
+  // parameters made optional say what they are given. Kept where error
+  // lines plus anys go down.
+  function optionalForOverrideParameters(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const edits = [];
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      for (const diag of diagnosticsOf(project, file)) {
+        if (diag.code !== NOT_ASSIGNABLE_TO_BASE || !chainHas(diag.messageText, TOO_FEW_FOR_TARGET)) continue;
+        const method = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), ts.isMethodDeclaration);
+        const base = method && baseMembers(checker, method).find((d) => ts.isMethodDeclaration(d) || ts.isPropertyDeclaration(d) || ts.isPropertySignature(d) || ts.isMethodSignature(d));
+        const signatures = base ? checker.getTypeAtLocation(base).getCallSignatures() : [];
+        if (!method || !method.body || !signatures.length) continue;
+        const given = Math.max(...signatures.map((signature) => signature.getParameters().length));
+        for (const param of method.parameters.slice(given)) {
+          if (param.questionToken || param.initializer || param.dotDotDotToken || !ts.isIdentifier(param.name)) continue;
+          edits.push({ file, span: { start: param.name.getEnd(), length: 0 }, newText: '?' });
+        }
+      }
+    }
+    if (!edits.length) return;
+    const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
+    const before = errorsAndAnys(project, targets);
+    applyPerFile(project, edits);
+    if (errorsAndAnys(project, targets) >= before) writeEdits(project, originals, []);
+  }
+
+  // Whether a diagnostic's message, or one it elaborates with, has the code.
+  function chainHas(message, code) {
+    if (typeof message === 'string') return false;
+    return message.code === code || (message.next || []).some((next) => chainHas(next, code));
+  }
+
   // ------------------------------------------------------------ functions that pass their arguments on
 
   const DROP_FIRST = 'type DropFirst<T extends unknown[]> = T extends [unknown, ...infer Rest] ? Rest : never;';
@@ -2295,6 +2336,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     unknownForUntypedParameters(project, params.targets);
     overloadsForGetterSetters(project, params.targets);
     restParametersForPassedArguments(project, params.targets);
+    optionalForOverrideParameters(project, params.targets);
     mergedInterfaceForConflictingMembers(project, params.targets);
     for (let round = 0; round < 2 && anyForContradictedDeclarations(project, params.targets); round++);
     unknownForUntypedParameters(project, params.targets); // an `any` that only a caller's argument contradicted may need nothing
