@@ -1035,7 +1035,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         edits.push({ file: declaration.getSourceFile().fileName, span: { start: param.name.getEnd(), length: 0 }, newText: '?' });
       }
     }
-    applyPerFile(project, edits);
+    return edits;
   }
 
   const ARGUMENT_NOT_ASSIGNABLE = 2345;
@@ -1086,7 +1086,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       const widened = `${/=>/.test(old) ? `(${old})` : old} | ${[...texts].join(' | ')}`;
       edits.push({ file: sf.fileName, span: { start: param.type.getStart(sf), length: param.type.getWidth(sf) }, newText: widened });
     }
-    applyPerFile(project, edits);
+    return edits;
   }
 
   const NO_SUCH_PROPERTY = 2339;
@@ -1112,7 +1112,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         if (edit && targets.includes(edit.file)) edits.push(edit);
       }
     }
-    applyPerFile(project, edits);
+    return edits;
   }
 
   const RECORD = 'Record<string, any>';
@@ -1642,7 +1642,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // lines, one `this: any` parameter (erased from the emitted code) types it
   // instead of a suppression on each line.
   function anyThisForFunctions(project, targets) {
-    applyToAll(project, targets, (file) => {
+    return targets.flatMap((file) => {
       const sf = project.program().getSourceFile(file);
       const lines = new Map(); // function -> lines with TS2683
       for (const diag of project.service.getSemanticDiagnostics(file)) {
@@ -1652,7 +1652,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       }
       return [...lines]
         .filter(([, used]) => used.size >= 2)
-        .map(([fn]) => ({ span: { start: fn.parameters.pos, length: 0 }, newText: fn.parameters.length ? 'this: any, ' : 'this: any' }));
+        .map(([fn]) => ({ file, span: { start: fn.parameters.pos, length: 0 }, newText: fn.parameters.length ? 'this: any, ' : 'this: any' }));
     });
   }
 
@@ -2328,10 +2328,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     typedefsOfImports(project, params.targets);
     // groups typed side by side each saw only their own classes' declarations
     applyToAll(project, params.targets, (file) => inheritedMembersOnce(project.program().getSourceFile(file), project));
-    optionalForShortCalls(project, params.targets);
-    recordsForUntypedObjects(project, params.targets);
-    widenForCallers(project, params.targets);
-    anyThisForFunctions(project, params.targets);
+    applyPerFile(project, optionalForShortCalls(project, params.targets)); // first: a call with too few arguments has no other errors yet
+    // edits read off the same errors, applied at once: one check of the program, not one each
+    applyPerFile(project, [recordsForUntypedObjects, widenForCallers, anyThisForFunctions].flatMap((edits) => edits(project, params.targets)));
     typesForUntyped(project, params.targets);
     unknownForUntypedParameters(project, params.targets);
     overloadsForGetterSetters(project, params.targets);
