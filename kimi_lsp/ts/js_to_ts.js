@@ -1652,8 +1652,25 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       }
       return [...lines]
         .filter(([, used]) => used.size >= 2)
-        .map(([fn]) => ({ file, span: { start: fn.parameters.pos, length: 0 }, newText: fn.parameters.length ? 'this: any, ' : 'this: any' }));
+        .map(([fn]) => {
+          const type = checksOwnInstance(fn) ? `${RECORD} | void` : 'any';
+          return { file, span: { start: fn.parameters.pos, length: 0 }, newText: fn.parameters.length ? `this: ${type}, ` : `this: ${type}` };
+        });
     });
+  }
+
+  // `if (!(this instanceof Layer)) return new Layer(...)` in function Layer,
+  // which may be called with `new` or without: past the check, TypeScript
+  // narrows `this: any` to Layer's instance type, which for a function is
+  // `{}`, so every `this.x` is an error. `this: Record<string, any> | void`
+  // says both ways it is called, and the check narrows it to the record.
+  function checksOwnInstance(fn) {
+    const name = fn.name && fn.name.text;
+    return !!name && !!(function find(node) {
+      if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.InstanceOfKeyword && node.left.kind === ts.SyntaxKind.ThisKeyword &&
+          ts.isIdentifier(node.right) && node.right.text === name) return true;
+      return ts.forEachChild(node, find);
+    })(fn.body);
   }
 
   // ------------------------------------------------------------ callbacks typed by where they are passed
