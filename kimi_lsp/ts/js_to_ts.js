@@ -1528,8 +1528,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const records = new Map(); // symbol of the record -> { declaration, any keyword, site }
     for (const file of targets) {
       (function visit(node) {
-        if (ts.isTypeReferenceNode(node) && node.getText() === RECORD) {
-          const owner = ts.isIntersectionTypeNode(node.parent) ? node.parent.parent : node.parent;
+        // not `Error & Record<string, any>`: a `new Error()` has no index signature for a record of other values
+        if (ts.isTypeReferenceNode(node) && node.getText() === RECORD && !ts.isIntersectionTypeNode(node.parent)) {
+          const owner = node.parent;
           const declaration = ts.isCallExpression(owner) ? owner.arguments[0]?.parameters?.[0] : owner;
           const named = declaration && (ts.isVariableDeclaration(declaration) || ts.isParameter(declaration) || ts.isPropertyDeclaration(declaration)) && ts.isIdentifier(declaration.name);
           const symbol = named && checker.getSymbolAtLocation(declaration.name);
