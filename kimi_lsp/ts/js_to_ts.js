@@ -1042,9 +1042,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   const SMALL_OBJECT_TYPE = 80; // characters of an object type written for a record's values
 
   // The type of `expr` (widened from a literal) as it can be written at
-  // `site`: no `any`, `unique symbol` or `this`, no `import(...)`, no function type, no object type
-  // (with `objects`, a short one), and every name in it resolves there;
-  // undefined otherwise.
+  // `site`: no `any`, `unique symbol` or `this`, no `import(...)`, no
+  // function type, no object type (with `objects`, a short one), and every
+  // name in it resolves there; undefined otherwise.
   function writableType(checker, expr, site, { objects = false } = {}) {
     const text = checker.typeToString(checker.getBaseTypeOfLiteralType(checker.getTypeAtLocation(expr)), site, ts.TypeFormatFlags.NoTruncation);
     if (/\bany\b|\bunique symbol\b|\bthis\b|import\(|\.\.\.|=>/.test(text) || (/\{/.test(text) && !(objects && text.length <= SMALL_OBJECT_TYPE))) return undefined;
@@ -1991,11 +1991,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         }
       }
     }
-    if (!moved.size) return;
     const byClass = new Map();
     for (const [field, misfit] of moved) byClass.set(field.parent, [...(byClass.get(field.parent) || []), [field, misfit]]);
-    const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
-    const before = errorsAndAnys(project, targets);
     const edits = [];
     for (const [cls, fields] of byClass) {
       const sf = cls.getSourceFile();
@@ -2013,8 +2010,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       const exported = defaultKeyword ? `\nexport default ${cls.name.text};` : '';
       edits.push({ file: sf.fileName, span: { start: cls.getEnd(), length: 0 }, newText: `\ninterface ${cls.name.text} {\n${members.join('\n')}\n}${exported}` });
     }
-    applyPerFile(project, edits);
-    if (errorsAndAnys(project, targets) >= before) writeEdits(project, originals, []);
+    keepWhereFewerErrorsAndAnys(project, targets, edits);
   }
 
   // ------------------------------------------------------------ methods that get a value or set it
@@ -2052,11 +2048,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         ts.forEachChild(node, visit);
       })(sf);
     }
-    if (!edits.length) return;
-    const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
-    const before = errorsAndAnys(project, targets);
-    applyPerFile(project, edits);
-    if (errorsAndAnys(project, targets) >= before) writeEdits(project, originals, []);
+    keepWhereFewerErrorsAndAnys(project, targets, edits);
   }
 
   const withoutParentheses = (type) => (ts.isParenthesizedTypeNode(type) ? withoutParentheses(type.type) : type);
@@ -2116,11 +2108,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         }
       }
     }
-    if (!edits.length) return;
-    const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
-    const before = errorsAndAnys(project, targets);
-    applyPerFile(project, edits);
-    if (errorsAndAnys(project, targets) >= before) writeEdits(project, originals, []);
+    keepWhereFewerErrorsAndAnys(project, targets, edits);
   }
 
   // Whether a diagnostic's message, or one it elaborates with, has the code.
@@ -2162,11 +2150,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       })(sf);
       if (dropFirst && !checker.resolveName('DropFirst', sf, ts.SymbolFlags.Type, false)) edits.push({ file, span: { start: sf.end, length: 0 }, newText: `\n${DROP_FIRST}\n` });
     }
-    if (!edits.length) return;
-    const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
-    const before = errorsAndAnys(project, targets);
-    applyPerFile(project, edits);
-    if (errorsAndAnys(project, targets) >= before) writeEdits(project, originals, []);
+    keepWhereFewerErrorsAndAnys(project, targets, edits);
   }
 
   // The `...arguments` spreads of a function (not of functions inside it
@@ -2199,6 +2183,16 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const fixed = call.arguments.length - 1;
     if (!target || fixed > 1) return undefined;
     return fixed ? { text: `DropFirst<${target}>`, dropFirst: true } : { text: target, dropFirst: false };
+  }
+
+  // Applies `edits` ({ file, span, newText }) at once, and puts them back
+  // unless the program then has fewer lines with errors plus `any`s.
+  function keepWhereFewerErrorsAndAnys(project, targets, edits) {
+    if (!edits.length) return;
+    const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
+    const before = errorsAndAnys(project, targets);
+    applyPerFile(project, edits);
+    if (errorsAndAnys(project, targets) >= before) writeEdits(project, originals, []);
   }
 
   function errorsAndAnys(project, targets) {
