@@ -1954,6 +1954,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   const NOT_ASSIGNABLE_TO_BASE = 2416; // Property 'x' in type 'B' is not assignable to the same property in base type 'A'
   // A base class's property that a subclass defines as an accessor (TS2611), or the other way round (TS2610)
   const ACCESSOR_CONFLICTS = [2610, 2611];
+  const METHOD_OVER_FIELD = 2425; // Class 'A' defines instance member property 'x', but extended class 'B' defines it as instance member function
 
   // The declarations of the member of `member`'s base classes with its name.
   function baseMembers(checker, member) {
@@ -1971,26 +1972,41 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // the class (`interface Body { url: string }`) is one TypeScript lets a
   // subclass define as an accessor; it emits no code, as `declare` fields
   // do not. Typed `any` where an accessor does not fit its type either
-  // (TS2416). Kept where error lines plus anys go down. (A field a subclass
-  // defines as a method, TS2425, stays: an interface's field is no method.)
+  // (TS2416). A field of a function type that a subclass defines as a
+  // method (`declare _driver: () => any`, which the base class calls and
+  // each subclass implements, TS2425) is one: it becomes a method signature
+  // there, `_driver(): any;`. Kept where error lines plus anys go down. (A
+  // field of another type that a subclass defines as a method stays:
+  // TypeScript allows that for no field.)
   function mergedInterfaceForConflictingMembers(project, targets) {
     const checker = project.program().getTypeChecker();
     const moved = new Map(); // base field declaration -> does some definition not fit its type
+    const methods = new Set(); // the fields among them that subclasses define as methods
     for (const file of targets) {
       const sf = project.program().getSourceFile(file);
       const diags = diagnosticsOf(project, file);
       for (const diag of diags) {
-        if (!ACCESSOR_CONFLICTS.includes(diag.code)) continue;
+        if (!ACCESSOR_CONFLICTS.includes(diag.code) && diag.code !== METHOD_OVER_FIELD) continue;
         const member = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), (n) => ts.isClassElement(n));
         const misfit = diags.some((d) => d.code === NOT_ASSIGNABLE_TO_BASE && d.start === diag.start);
         for (const base of member ? baseMembers(checker, member) : []) {
           const cls = base.parent;
           const declared = ts.isPropertyDeclaration(base) && !base.initializer && (ts.getCombinedModifierFlags(base) & ts.ModifierFlags.Ambient) &&
             ts.isIdentifier(base.name) && ts.isClassDeclaration(cls) && cls.name && targets.includes(base.getSourceFile().fileName);
-          if (declared) moved.set(base, moved.get(base) || misfit);
+          if (!declared) continue;
+          if (diag.code === METHOD_OVER_FIELD) {
+            if (!base.type || !ts.isFunctionTypeNode(withoutParentheses(base.type))) continue;
+            methods.add(base);
+          }
+          moved.set(base, moved.get(base) || misfit);
         }
       }
     }
+    const signature = (field, sf) => {
+      const type = withoutParentheses(field.type);
+      const typeParameters = type.typeParameters ? `<${type.typeParameters.map((p) => p.getText(sf)).join(', ')}>` : '';
+      return `  ${field.name.text}${field.questionToken ? '?' : ''}${typeParameters}(${type.parameters.map((p) => p.getText(sf)).join(', ')}): ${type.type.getText(sf)};`;
+    };
     const byClass = new Map();
     for (const [field, misfit] of moved) byClass.set(field.parent, [...(byClass.get(field.parent) || []), [field, misfit]]);
     const edits = [];
@@ -2001,7 +2017,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         const start = sf.getLineStarts()[sf.getLineAndCharacterOfPosition(field.getStart(sf)).line];
         const whole = sf.text.slice(start, field.getEnd()).trim() === field.getText(sf); // the field alone on its lines
         edits.push({ file: sf.fileName, span: whole ? { start, length: sf.text.indexOf('\n', field.getEnd()) + 1 - start } : { start: field.getStart(sf), length: field.getWidth(sf) }, newText: '' });
-        members.push(`  ${field.name.text}${field.questionToken ? '?' : ''}: ${misfit || !field.type ? 'any' : field.type.getText(sf)};`);
+        members.push(methods.has(field) ? signature(field, sf) : `  ${field.name.text}${field.questionToken ? '?' : ''}: ${misfit || !field.type ? 'any' : field.type.getText(sf)};`);
       }
       // an interface cannot merge with `export default class X`: `class X` is exported as `export default X;` after both
       const defaultKeyword = cls.modifiers?.find((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
