@@ -316,6 +316,25 @@ def test_members_subclasses_define_otherwise_are_declared_so_that_they_may(tmp_p
     assert node(tmp_path, "main.js") == before
 
 
+def test_a_function_passing_its_arguments_on_gets_a_rest_parameter_only_where_args_is_free(tmp_path):
+    (tmp_path / "package.json").write_text('{"name": "forward", "version": "1.0.0"}\n')
+    (tmp_path / "forward.js").write_text(
+        "/**\n * @param {number} a\n * @param {number} b\n */\nfunction sum(a, b) {\n  return a + b;\n}\n"
+        "function total() {\n  return sum(...arguments);\n}\n"
+        "function described() {\n  if (arguments.length) {\n    const args = ['x'];\n    return sum(...arguments) + args.length;\n  }\n  return 0;\n}\n"
+        "console.log(total(1, 2), described(1, 2));\nmodule.exports = { total, described };\n"
+    )
+    before = node(tmp_path, "forward.js")
+    report = migrate(tmp_path)
+    assert report["status"] == "ok", report["message"]
+    text = (tmp_path / "forward.ts").read_text()
+    assert "function total(...args: Parameters<typeof sum>) {\n  return sum(...args);" in text
+    # a rest parameter named args would be shadowed by the `args` where the arguments are passed on
+    assert "function described() {" in text and "return sum(...arguments) + args.length;" in text
+    compile_back(tmp_path)
+    assert node(tmp_path, "forward.js") == before
+
+
 def with_untyped_package(root: Path) -> Path:
     """node_modules/dotpad: a package without type declarations (node_modules is not committed)."""
     package = root / "node_modules" / "dotpad"

@@ -2045,7 +2045,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     for (const file of targets) {
       const sf = project.program().getSourceFile(file);
       (function visit(node) {
-        if (ts.isMethodDeclaration(node) && node.body && !node.modifiers && !node.typeParameters && ts.isIdentifier(node.name) && node.parameters.length && getsOrSets(node)) {
+        if (ts.isMethodDeclaration(node) && node.body && !node.modifiers && !node.typeParameters && ts.isIdentifier(node.name) && node.parameters.length &&
+            checker.getSymbolAtLocation(node.name)?.declarations?.length === 1 && node.parameters.every((p) => !p.initializer || p.type) && getsOrSets(node)) {
           const signature = !node.type && checker.getSignatureFromDeclaration(node);
           const result = node.type ? withoutParentheses(node.type).getText(sf) : signature && checker.typeToString(checker.getReturnTypeOfSignature(signature), node, ts.TypeFormatFlags.NoTruncation);
           const self = node.parent.name && node.parent.name.text; // JSDoc's `@return {(string|Command)}` in class Command
@@ -2057,7 +2058,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
             const lineStart = sf.getLineStarts()[sf.getLineAndCharacterOfPosition(node.getStart(sf)).line];
             const indent = /^[ \t]*/.exec(sf.text.slice(lineStart))[0];
             const name = node.name.text;
-            const parameters = node.parameters.map((p) => p.getText(sf)).join(', ');
+            const parameters = node.parameters.map((p) => `${p.dotDotDotToken ? '...' : ''}${p.name.getText(sf)}${p.questionToken || p.initializer ? '?' : ''}${p.type ? `: ${p.type.getText(sf)}` : ''}`).join(', ');
             edits.push({ file, span: { start: node.getStart(sf), length: 0 }, newText: `${name}(): ${value};\n${indent}${name}(${parameters}): this;\n${indent}` });
           }
         }
@@ -2139,7 +2140,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   // `ref() { return new Ref(this, ...arguments); }` passes on whatever it is
   // called with; TypeScript spreads only tuples into fixed parameters, and
-  // calls it with arguments a function declaring none. A rest parameter
+  // rejects each call passing arguments to a function that declares none. A rest parameter
   // typed as what it passes them to says exactly that, and is the same
   // function: `ref(...args: DropFirst<ConstructorParameters<typeof Ref>>)`
   // with `...args` passed on (`super(...arguments)` in a constructor:
@@ -2152,10 +2153,11 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       const sf = project.program().getSourceFile(file);
       let dropFirst = false;
       (function visit(node) {
-        if (ts.isFunctionLike(node) && !ts.isArrowFunction(node) && node.body && !node.parameters.length) {
+        if (ts.isFunctionLike(node) && !ts.isArrowFunction(node) && !ts.isAccessor(node) && node.body && !node.parameters.length) {
           const passed = passedArguments(node);
           const type = passed && passedType(passed, node);
-          if (type && !checker.resolveName('args', node.body, ts.SymbolFlags.Value, false)) {
+          const free = (at) => !checker.resolveName('args', at, ts.SymbolFlags.Value, false); // no `args` there to shadow, or to be shadowed by
+          if (type && free(node.body) && passed.spreads.every(free)) {
             const start = sf.text.indexOf('(', node.name ? node.name.getEnd() : node.getStart(sf)) + 1;
             edits.push({ file, span: { start, length: 0 }, newText: `...args: ${type.text}` });
             for (const spread of passed.spreads) edits.push({ file, span: { start: spread.expression.getStart(sf), length: 'arguments'.length }, newText: 'args' });
