@@ -2151,13 +2151,14 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const edits = [];
     for (const file of targets) {
       const sf = project.program().getSourceFile(file);
+      const dropFirstFree = !checker.resolveName('DropFirst', sf, ts.SymbolFlags.Type, false); // no type of the project's own by that name
       let dropFirst = false;
       (function visit(node) {
         if (ts.isFunctionLike(node) && !ts.isArrowFunction(node) && !ts.isAccessor(node) && node.body && !node.parameters.length) {
           const passed = passedArguments(node);
           const type = passed && passedType(passed, node);
           const free = (at) => !checker.resolveName('args', at, ts.SymbolFlags.Value, false); // no `args` there to shadow, or to be shadowed by
-          if (type && free(node.body) && passed.spreads.every(free)) {
+          if (type && (dropFirstFree || !type.dropFirst) && free(node.body) && passed.spreads.every(free)) {
             const start = sf.text.indexOf('(', node.name ? node.name.getEnd() : node.getStart(sf)) + 1;
             edits.push({ file, span: { start, length: 0 }, newText: `...args: ${type.text}` });
             for (const spread of passed.spreads) edits.push({ file, span: { start: spread.expression.getStart(sf), length: 'arguments'.length }, newText: 'args' });
@@ -2166,7 +2167,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         }
         ts.forEachChild(node, visit);
       })(sf);
-      if (dropFirst && !checker.resolveName('DropFirst', sf, ts.SymbolFlags.Type, false)) edits.push({ file, span: { start: sf.end, length: 0 }, newText: `\n${DROP_FIRST}\n` });
+      if (dropFirst) edits.push({ file, span: { start: sf.end, length: 0 }, newText: `\n${DROP_FIRST}\n` });
     }
     keepWhereFewerErrorsAndAnys(project, targets, edits);
   }
