@@ -294,17 +294,23 @@ export class Circle extends Shape {
 """
 
 
+def migrate_written(root: Path, files: dict[str, str], entry: str) -> tuple[dict, str]:
+    """Writes a small project, records what `entry` prints and migrates it: the report, and what it printed."""
+    for name, text in files.items():
+        (root / name).write_text(text)
+    before = node(root, entry)
+    report = migrate(root)
+    assert report["status"] == "ok", report["message"]
+    return report, before
+
+
 def test_members_subclasses_define_otherwise_are_declared_so_that_they_may(tmp_path):
-    (tmp_path / "package.json").write_text('{"name": "shapes", "version": "1.0.0", "type": "module"}\n')
-    (tmp_path / "shape.js").write_text(SHAPE)
-    (tmp_path / "shapes.js").write_text(SHAPES)
-    (tmp_path / "main.js").write_text(
+    main = (
         "import { Square, Circle } from './shapes.js';\n\n"
         "for (const shape of [new Square(2), new Circle(1)]) console.log(shape.describe(), shape.render(), JSON.stringify(shape));\n"
     )
-    before = node(tmp_path, "main.js")
-    report = migrate(tmp_path)
-    assert report["status"] == "ok", report["message"]
+    package = '{"name": "shapes", "version": "1.0.0", "type": "module"}\n'
+    report, before = migrate_written(tmp_path, {"package.json": package, "shape.js": SHAPE, "shapes.js": SHAPES, "main.js": main}, "main.js")
     shape = (tmp_path / "shape.ts").read_text()
     # the field Shape reads and its subclasses define as getters, and the function it calls and they define as methods:
     # declared in an interface merged with the class (as a field and as a method), which cannot merge with `export default class`
@@ -317,16 +323,14 @@ def test_members_subclasses_define_otherwise_are_declared_so_that_they_may(tmp_p
 
 
 def test_a_function_passing_its_arguments_on_gets_a_rest_parameter_only_where_args_is_free(tmp_path):
-    (tmp_path / "package.json").write_text('{"name": "forward", "version": "1.0.0"}\n')
-    (tmp_path / "forward.js").write_text(
+    forward = (
         "/**\n * @param {number} a\n * @param {number} b\n */\nfunction sum(a, b) {\n  return a + b;\n}\n"
         "function total() {\n  return sum(...arguments);\n}\n"
         "function described() {\n  if (arguments.length) {\n    const args = ['x'];\n    return sum(...arguments) + args.length;\n  }\n  return 0;\n}\n"
         "console.log(total(1, 2), described(1, 2));\nmodule.exports = { total, described };\n"
     )
-    before = node(tmp_path, "forward.js")
-    report = migrate(tmp_path)
-    assert report["status"] == "ok", report["message"]
+    package = '{"name": "forward", "version": "1.0.0"}\n'
+    _, before = migrate_written(tmp_path, {"package.json": package, "forward.js": forward}, "forward.js")
     text = (tmp_path / "forward.ts").read_text()
     assert "function total(...args: Parameters<typeof sum>) {\n  return sum(...args);" in text
     # a rest parameter named args would be shadowed by the `args` where the arguments are passed on
