@@ -225,9 +225,10 @@ async function main() {
     await until('src/money.ts to hold the typed code after Save All', 30000, () =>
       fs.readFileSync(path.join(PROJECT, 'src', 'money.ts'), 'utf8').includes('cents: number'),
     );
-    if (!fs.readFileSync(path.join(PROJECT, 'src', 'api.ts'), 'utf8').includes('function fetchUser(id: number)')) {
-      throw new Error('src/api.ts should hold the renamed, typed fetchUser');
-    }
+    // Save All writes the editors one by one: api.ts may land a moment after money.ts
+    await until('src/api.ts to hold the renamed, typed fetchUser after Save All', 30000, () =>
+      fs.readFileSync(path.join(PROJECT, 'src', 'api.ts'), 'utf8').includes('function fetchUser(id: number)'),
+    );
     await page.locator('.pane', { hasText: 'Runs' }).locator('.monaco-list-row .label-name', { hasText: /^g1 / }).first().click();
     // The group's diff (sent in the run's final status) opens as an untitled diff document.
     const tab = page.locator('.tabs-container .tab', { hasText: /^rename from src\// }).first();
