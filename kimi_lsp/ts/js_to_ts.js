@@ -1048,7 +1048,12 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   function writableType(checker, expr, site, { objects = false } = {}) {
     const text = checker.typeToString(checker.getBaseTypeOfLiteralType(checker.getTypeAtLocation(expr)), site, ts.TypeFormatFlags.NoTruncation);
     if (/\bany\b|\bunique symbol\b|\bthis\b|import\(|\.\.\.|=>/.test(text) || (/\{/.test(text) && !(objects && text.length <= SMALL_OBJECT_TYPE))) return undefined;
-    return typeNames(text).every(([name, meaning]) => checker.resolveName(name, site, meaning, false)) ? text : undefined;
+    return namesResolve(checker, text, site) ? text : undefined;
+  }
+
+  // Whether every name a type's text refers to resolves at `site`.
+  function namesResolve(checker, text, site) {
+    return typeNames(text).every(([name, meaning]) => checker.resolveName(name, site, meaning, false));
   }
 
   // The names a type's text refers to, each with what it must name (the
@@ -1491,11 +1496,14 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     for (const declaration of declarations) {
       const types = elementTypes(checker, declaration);
       if (!types) continue;
-      const type = types.length === 1 ? `${types[0]}[]` : `(${types.join(' | ')})[]`;
+      const type = arrayOf(types);
       edits.push(declarationEdit(declaration, declaration.name.getEnd(), 0, `: ${type}`));
     }
     return edits;
   }
+
+  // The type text of an array of the given types' values: `T[]`, `(A | B)[]`.
+  const arrayOf = (types) => (types.length === 1 ? `${types[0]}[]` : `(${types.join(' | ')})[]`);
 
   // The types of the values put in the array `declaration` names in its
   // file (`x[i] = v`, `x.push(v)`), each as it can be written at the
@@ -1525,7 +1533,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // there, `any` becomes those types: `Record<string, string[]>`.
   function recordValueEdits(project, targets) {
     const checker = project.program().getTypeChecker();
-    const records = new Map(); // symbol of the record -> { declaration, any keyword, site }
+    const records = new Map(); // symbol of the record -> { declaration named, owner of the type (it, or a reduce call), its `any` }
     for (const file of targets) {
       (function visit(node) {
         // not `Error & Record<string, any>`: a `new Error()` has no index signature for a record of other values
@@ -1626,7 +1634,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       if (!found || !found.length) continue;
       const types = new Set(found.map((value) => writableType(checker, value, declaration)));
       if (types.has(undefined)) continue;
-      const type = types.size === 1 ? `${[...types][0]}[]` : `(${[...types].join(' | ')})[]`;
+      const type = arrayOf([...types]);
       if (declaration.type && declaration.type.getText() === type) continue;
       edits.push(declaration.type
         ? declarationEdit(declaration, declaration.type.getStart(), declaration.type.getWidth(), type)
@@ -2014,7 +2022,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       const sf = cls.getSourceFile();
       const members = [];
       for (const [field, misfit] of fields) {
-        const start = sf.getLineStarts()[sf.getLineAndCharacterOfPosition(field.getStart(sf)).line];
+        const start = lineStartOf(sf, field);
         const whole = sf.text.slice(start, field.getEnd()).trim() === field.getText(sf); // the field alone on its lines
         edits.push({ file: sf.fileName, span: whole ? { start, length: sf.text.indexOf('\n', field.getEnd()) + 1 - start } : { start: field.getStart(sf), length: field.getWidth(sf) }, newText: '' });
         members.push(methods.has(field) ? signature(field, sf) : `  ${field.name.text}${field.questionToken ? '?' : ''}: ${misfit || !field.type ? 'any' : field.type.getText(sf)};`);
@@ -2052,11 +2060,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
           const self = node.parent.name && node.parent.name.text; // JSDoc's `@return {(string|Command)}` in class Command
           const values = result ? unionMembers(result).filter((member) => member !== 'this' && member !== self) : [];
           const value = values.join(' | ');
-          const writable = values.length && values.length < unionMembers(result).length && !/import\(|\bthis\b/.test(value) &&
-            typeNames(value).every(([name, meaning]) => checker.resolveName(name, node, meaning, false));
+          const writable = values.length && values.length < unionMembers(result).length && !/import\(|\bthis\b/.test(value) && namesResolve(checker, value, node);
           if (writable) {
-            const lineStart = sf.getLineStarts()[sf.getLineAndCharacterOfPosition(node.getStart(sf)).line];
-            const indent = /^[ \t]*/.exec(sf.text.slice(lineStart))[0];
+            const indent = indentOf(sf, node);
             const name = node.name.text;
             const parameters = node.parameters.map((p) => `${p.dotDotDotToken ? '...' : ''}${p.name.getText(sf)}${p.questionToken || p.initializer ? '?' : ''}${p.type ? `: ${p.type.getText(sf)}` : ''}`).join(', ');
             edits.push({ file, span: { start: node.getStart(sf), length: 0 }, newText: `${name}(): ${value};\n${indent}${name}(${parameters}): this;\n${indent}` });
@@ -2218,6 +2224,10 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return errorLines(project, targets).size + targets.reduce((n, file) => n + countKeyword(project.program().getSourceFile(file), ts.SyntaxKind.AnyKeyword), 0);
   }
 
+  const lineStartOf = (sf, node) => sf.getLineStarts()[sf.getLineAndCharacterOfPosition(node.getStart(sf)).line];
+  // The spaces or tabs that start the line `node` starts on.
+  const indentOf = (sf, node) => /^[ \t]*/.exec(sf.text.slice(lineStartOf(sf, node)))[0];
+
   // The lines (file:line) with an error: of `errors` (errorsOf the program as it is) if given.
   function errorLines(project, targets, errors = errorsOf(project, targets, new Map())) {
     return new Set(errors.map(({ file, diag }) => `${file}:${project.program().getSourceFile(file).getLineAndCharacterOfPosition(diag.start).line}`));
@@ -2227,10 +2237,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // for a class, an index signature (no code is emitted for either).
   function anyEdit(declaration) {
     if (ts.isClassLike(declaration)) {
-      const sf = declaration.getSourceFile();
-      const lineStart = sf.getLineStarts()[sf.getLineAndCharacterOfPosition(declaration.getStart(sf)).line];
-      const indent = /^[ \t]*/.exec(sf.text.slice(lineStart))[0];
-      return declarationEdit(declaration, declaration.members.pos, 0, `\n${indent}  [key: string | symbol]: any;`); // after the `{`
+      return declarationEdit(declaration, declaration.members.pos, 0, `\n${indentOf(declaration.getSourceFile(), declaration)}  [key: string | symbol]: any;`); // after the `{`
     }
     const any = declaration.dotDotDotToken ? 'any[]' : 'any';
     const make = ts.isParameter(declaration) ? (...args) => parameterEdit(declaration, ...args) : (...args) => declarationEdit(declaration, ...args);
@@ -2292,7 +2299,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   }
 
   // Declarations whose type can be written `any`: classes (by an index
-  // signature), functions' result types, parameters of functions with a body
+  // signature), functions' written result types (and a method's unwritten
+  // one, after its parameters), parameters of functions with a body
   // (typed, or typed by their default), class fields, and variables (not a
   // `require`, and not a for-in or for-of one, where no type can be
   // written), none typed `any` already.
