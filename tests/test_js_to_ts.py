@@ -333,10 +333,44 @@ def test_a_function_passing_its_arguments_on_gets_a_rest_parameter_only_where_ar
     _, before = migrate_written(tmp_path, {"package.json": package, "forward.js": forward}, "forward.js")
     text = (tmp_path / "forward.ts").read_text()
     assert "function total(...args: Parameters<typeof sum>) {\n  return sum(...args);" in text
-    # a rest parameter named args would be shadowed by the `args` where the arguments are passed on
-    assert "function described() {" in text and "return sum(...arguments) + args.length;" in text
+    # a rest parameter named args would be shadowed by the `args` where the arguments are passed on;
+    # it only says that the function takes more arguments than it names
+    assert "function described(...rest: unknown[]) {" in text and "return sum(...arguments) + args.length;" in text
     compile_back(tmp_path)
     assert node(tmp_path, "forward.js") == before
+
+
+def test_a_module_value_declared_with_its_name_becomes_that_name_exported(tmp_path):
+    app = (
+        "var app = exports = module.exports = {};\n\n"
+        "app.settings = {};\n\n"
+        "/**\n * @param {string} name\n * @param {string} value\n * @return {app} for chaining\n */\n"
+        "app.set = function set(name, value) {\n  this.settings[name] = value;\n  return this;\n};\n\n"
+        "// restores the named keys of obj after fn ran\n"
+        "function restore(fn, obj) {\n  var keys = Array.prototype.slice.call(arguments, 2);\n  var vals = keys.map(function (k) { return obj[k]; });\n"
+        "  return function () {\n    keys.forEach(function (k, i) { obj[k] = vals[i]; });\n    return fn.apply(this, arguments);\n  };\n}\n\n"
+        "app.run = function run(task) {\n  var done = restore(task, this.settings, 'mode', 'user');\n  return done(1, 2);\n};\n"
+    )
+    stub = "const Stub = (module.exports = function () {});\nStub.prototype.name = 'stub';\n"
+    main = (
+        "const app = require('./app');\nconst Stub = require('./stub');\n"
+        "app.set('mode', 'fast').set('user', 'ann');\n"
+        "console.log(app.run(function (a, b) { return [a, b]; }), JSON.stringify(app.settings), new Stub().name);\n"
+    )
+    package = '{"name": "app", "version": "1.0.0"}\n'
+    report, before = migrate_written(tmp_path, {"package.json": package, "app.js": app, "stub.js": stub, "main.js": main}, "main.js")
+    assert not report["skipped"]
+    text = (tmp_path / "app.ts").read_text()
+    assert text.startswith("var app: Record<string, any> = {};\n\napp.settings = {};\n") and text.endswith("export = app;\n")
+    # JSDoc's `{app}` names the object, whose type is `typeof app`
+    assert "app.set = function set(name: string, value: string): typeof app {" in text
+    # called with more arguments than they name, and reading them from `arguments`
+    assert "function restore(fn: any, obj: { [x: string]: any; }, ...rest: unknown[]) {" in text
+    assert "  return function (...rest: unknown[]) {" in text
+    assert text.count("@ts-expect-error") == 1  # `this` in the function restore returns
+    assert (tmp_path / "stub.ts").read_text() == "const Stub = function () {};\nStub.prototype.name = 'stub';\nexport = Stub;\n"
+    compile_back(tmp_path)
+    assert node(tmp_path, "main.js") == before
 
 
 def with_untyped_package(root: Path) -> Path:
@@ -451,14 +485,16 @@ def test_commonjs_forms_beyond_convert_to_es_module_become_es_modules(tmp_path):
     # an arrow function's one parameter gets its type inside the parentheses the fix adds, not as the result type
     assert "source.on('data', (chunk: { text: string }) => {" in after["lib/contradicted.ts"]
     code_lines = [line for path, text in after.items() if path.endswith(".ts") for line in text.splitlines() if not line.lstrip().startswith("//")]
-    # main.ts: `(event: unknown, fn: unknown) =>`, two callbacks; forwarding.ts: Child's name, and the two of DropFirst
-    assert migrated.report["unknown_count"] == sum(line.count("unknown") for line in code_lines) == 13
+    # main.ts: `(event: unknown, fn: unknown) =>`, two callbacks; forwarding.ts: Child's name, and the two of DropFirst; app.ts: a value
+    assert migrated.report["unknown_count"] == sum(line.count("unknown") for line in code_lines) == 14
     # `exports.flatten = function flatten() { ... exports.flatten(...) ... }` calls itself by name
     assert "export function flatten(value" in after["lib/settings.ts"] and "exports" not in after["lib/settings.ts"]
     assert "export { _exports as exports };" in after["lib/reporters.ts"]
-    # a module value that is filled in later (an object, a constructor function) stays JavaScript:
-    # as TypeScript it would be an untyped record, or no class at all
-    assert sorted(entry["path"] for entry in migrated.report["skipped"]) == ["lib/app.js", "lib/stub.js"]
+    # a module value named where it is assigned and filled in later (an object, a constructor function): `export =` that name
+    assert not migrated.report["skipped"]
+    assert "\nvar app: Record<string, any> = {};\napp.settings = {};\n" in after["lib/app.ts"] and after["lib/app.ts"].endswith("\nexport = app;\n")
+    assert "app.get = function (key: string|number) {" in after["lib/app.ts"]  # was `exports.get`, the same object
+    assert "\nconst Stub = function (name: string) {\n" in after["lib/stub.ts"] and after["lib/stub.ts"].endswith("\nexport = Stub;\n")
     # functions passing on their `arguments`: a rest parameter typed as what they pass it to
     forwarding = after["lib/forwarding.ts"]
     assert "  constructor(...args: ConstructorParameters<typeof Item>) {\n    super(...args)\n" in forwarding
@@ -475,11 +511,11 @@ def test_commonjs_forms_beyond_convert_to_es_module_become_es_modules(tmp_path):
     assert "function Point(this: Record<string, any> | void, x: " in after["lib/point.ts"]
     suppressed = sorted((path, line) for path, text in after.items() if path.endswith(".ts") for line in text.splitlines() if "@ts-expect-error" in line)
     constructed = [path for path, line in suppressed if "TS7009: 'new' expression, whose target lacks a construct signature" in line]
-    assert constructed == ["lib/point.ts", "main.ts"]  # `new Point(...)`: TypeScript has no construct signature for a function
+    assert constructed == ["lib/point.ts", "main.ts", "main.ts"]  # `new Point(...)`, `new Stub(...)`: TypeScript has no construct signature for a function
     suppressed = [(path, line) for path, line in suppressed if "TS7009" not in line]
-    assert [path for path, _ in suppressed] == ["lib/flags.ts", "main.ts"]
+    assert [path for path, _ in suppressed] == ["lib/flags.ts", "lib/stub.ts"]
     assert "'string | undefined' is not assignable to type 'string'" in suppressed[0][1]  # `_bool(undefined)` sets undefined
-    assert "describe" in suppressed[1][1]  # the prototype method JavaScript typing does not follow
+    assert "TS2683: 'this' implicitly has type 'any'" in suppressed[1][1]  # a constructor function's `this`, on its one line using it
     assert type_errors(migrated.root) == []
     # built as a partly migrated project is: into an output folder, the kept JavaScript copied along
     subprocess.run([*TSC, "-p", "tsconfig.json", "--outDir", "build", *TYPE_ROOTS], cwd=migrated.root, capture_output=True, check=True)

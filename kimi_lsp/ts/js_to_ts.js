@@ -186,7 +186,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   // Rewrites into the forms the conversion below handles, each behaving as before:
   // - `const x = (exports.y = v)` -> `const x = v; exports.y = x;` (also
-  //   `module.exports.y`), and `exports.a = exports.b = v` -> `exports.b = v;
+  //   `module.exports.y`, and `var app = exports = module.exports = {}`,
+  //   whose module value then is `app`), and `exports.a = exports.b = v` -> `exports.b = v;
   //   exports.a = exports.b;`;
   // - what tsc emits for an ES module, `Object.defineProperty(exports,
   //   "__esModule", ...)` and `exports.a = exports.b = void 0`, goes: the
@@ -217,7 +218,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         const decl = stmt.declarationList.declarations[0];
         const { targets, value } = decl.initializer ? assignmentChain(decl.initializer) : { targets: [] };
         if (!ts.isIdentifier(decl.name) || !targets.length) continue;
-        if (!targets.every((t) => commonJsExportName(t))) continue;
+        if (!targets.every((t) => commonJsExportName(t) || isExportsName(t) || isModuleExports(t))) continue;
         const list = source(stmt.declarationList);
         const keyword = list.slice(0, list.indexOf(source(decl)));
         const name = decl.name.text;
@@ -380,7 +381,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       return [{ span: { start: stmt.getStart(sf), length: value.getStart(sf) - stmt.getStart(sf) }, newText: 'export = ' }];
     } else return undefined;
     const assignment = early ? `module.exports = ${name};` : '';
-    const changes = [{ span, newText: [declaration, assignment].filter(Boolean).join('\n') }];
+    const newText = [declaration, assignment].filter(Boolean).join('\n');
+    if (!newText && sf.text.startsWith('\n', span.start + span.length)) span.length++; // the statement's line goes with it
+    const changes = [{ span, newText }];
     for (const target of expandos) changes.push({ span: { start: target.getStart(sf), length: target.getWidth(sf) }, newText: name });
     changes.push({ span: { start: sf.end, length: 0 }, newText: `${sf.text.endsWith('\n') ? '' : '\n'}export = ${name};\n` });
     return changes;
@@ -885,6 +888,14 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return counts.get(text);
   }
 
+  // Where inferFromUsage cannot write an annotation (`fn.items = []` on a
+  // function), it writes a JSDoc `@type` comment, which TypeScript ignores in
+  // a .ts file: only noise in the user's code, so it is left out.
+  const JSDOC_TYPE = /^\s*\/\*\*[^]*@(type|param|returns?)\s*\{/;
+  function codefixEdits(project, file, fixId) {
+    return editsFor(combinedFix(project, file, fixId), file).filter((change) => !JSDOC_TYPE.test(change.newText));
+  }
+
   function types(params) {
     const project = loadProject(params, compilerOptions(params));
     const targets = params.targets.filter((f) => project.program().getSourceFile(f));
@@ -894,7 +905,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       if (!files.length) continue;
       changed = applyToAll(project, files, (file) =>
         steps.flatMap((step) =>
-          typeof step === 'string' ? editsFor(combinedFix(project, file, step), file) : step(project.program().getSourceFile(file), project)
+          typeof step === 'string' ? codefixEdits(project, file, step) : step(project.program().getSourceFile(file), project)
         )
       );
     }
@@ -1717,6 +1728,17 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // ------------------------------------------------------------ type names JSDoc takes from elsewhere
 
   const CANNOT_FIND_NAME = [2304, 2552]; // Cannot find name 'X' (Did you mean 'Y'?)
+  const VALUE_AS_TYPE = 2749; // 'X' refers to a value, but is being used as a type here
+
+  // A variable holding an object (JSDoc's `@return {app}` for `var app = {}`),
+  // whose type is `typeof app`. Not a function or class: JSDoc naming one of
+  // those means its instances, which `typeof` is not.
+  function isObjectValue(symbol) {
+    const declaration = symbol && symbol.valueDeclaration;
+    if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return false;
+    const value = ts.skipOuterExpressions(declaration.initializer);
+    return ts.isObjectLiteralExpression(value);
+  }
   const NO_OVERLOAD_MATCHES = 2769;
 
   // JSDoc names types the module never imports: `{ServerResponse}` (Node's
@@ -1733,12 +1755,16 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     for (const file of targets) {
       const sf = project.program().getSourceFile(file);
       for (const diag of project.service.getSemanticDiagnostics(file)) {
-        if (!CANNOT_FIND_NAME.includes(diag.code)) continue;
+        if (!CANNOT_FIND_NAME.includes(diag.code) && diag.code !== VALUE_AS_TYPE) continue;
         const name = ts.getTokenAtPosition(sf, diag.start);
         const reference = name.parent;
         if (!ts.isIdentifier(name) || !ts.isTypeReferenceNode(reference) || reference.typeName !== name) continue;
         const owner = ts.findAncestor(reference, (n) => ts.isFunctionLike(n) || ts.isVariableDeclaration(n) || ts.isPropertyDeclaration(n));
         if (!owner) continue;
+        if (diag.code === VALUE_AS_TYPE) {
+          if (isObjectValue(checker.resolveName(name.text, name, ts.SymbolFlags.Value, false))) edits.push(declarationEdit(owner, name.getStart(sf), 0, 'typeof '));
+          continue;
+        }
         let text = name.text === 'function' ? 'Function' : undefined;
         if (!text) {
           modules = modules || modulesByTypeName(project, targets, checker);
@@ -2142,6 +2168,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   // ------------------------------------------------------------ functions that pass their arguments on
 
+  const TOO_MANY_ARGUMENTS = 2554; // Expected N arguments, but got M
   const DROP_FIRST = 'type DropFirst<T extends unknown[]> = T extends [unknown, ...infer Rest] ? Rest : never;';
 
   // `ref() { return new Ref(this, ...arguments); }` passes on whatever it is
@@ -2176,6 +2203,45 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       if (dropFirst) edits.push({ file, span: { start: sf.end, length: 0 }, newText: `\n${DROP_FIRST}\n` });
     }
     keepWhereFewerErrorsAndAnys(project, targets, edits);
+  }
+
+  // A function that reads `arguments` (`restore(fn, obj)` reading
+  // `arguments[i + 2]`) and is called with more arguments than it names: each
+  // such call is an error (TS2554) until it declares that it takes more,
+  // `...rest: unknown[]`. Its body and `fn.length` stay the same. Kept where
+  // error lines plus anys go down.
+  function restParametersForExtraArguments(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const functions = new Set();
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      for (const diag of project.service.getSemanticDiagnostics(file)) {
+        const counts = diag.code === TOO_MANY_ARGUMENTS && /Expected (\d+) arguments?, but got (\d+)/.exec(ts.flattenDiagnosticMessageText(diag.messageText, ' '));
+        if (!counts || +counts[2] <= +counts[1]) continue;
+        const call = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), (n) => ts.isCallExpression(n) || ts.isNewExpression(n));
+        const fn = call && checker.getResolvedSignature(call)?.declaration;
+        if (fn && fn.body && targets.includes(fn.getSourceFile().fileName) && readsArguments(fn)) functions.add(fn);
+      }
+    }
+    const edits = [];
+    for (const fn of functions) {
+      const sf = fn.getSourceFile();
+      const last = fn.parameters[fn.parameters.length - 1];
+      if (ts.isArrowFunction(fn) || ts.isAccessor(fn) || (last && last.dotDotDotToken)) continue;
+      if (checker.resolveName('rest', fn.body, ts.SymbolFlags.Value, false)) continue; // a `rest` of its own, or one it could shadow
+      const start = last ? last.getEnd() : sf.text.indexOf('(', fn.name ? fn.name.getEnd() : fn.getStart(sf)) + 1;
+      edits.push({ file: sf.fileName, span: { start, length: 0 }, newText: `${last ? ', ' : ''}...rest: unknown[]` });
+    }
+    keepWhereFewerErrorsAndAnys(project, targets, edits);
+  }
+
+  // Whether `fn`'s own `arguments` (not that of a function inside it) is read.
+  function readsArguments(fn) {
+    return !!(function find(node) {
+      if (node !== fn.body && ts.isFunctionLike(node) && !ts.isArrowFunction(node)) return false;
+      if (ts.isIdentifier(node) && node.text === 'arguments') return true;
+      return ts.forEachChild(node, find);
+    })(fn.body);
   }
 
   // The `...arguments` spreads of a function (not of functions inside it
@@ -2374,6 +2440,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     unknownForUntypedParameters(project, params.targets);
     overloadsForGetterSetters(project, params.targets);
     restParametersForPassedArguments(project, params.targets);
+    restParametersForExtraArguments(project, params.targets);
     optionalForOverrideParameters(project, params.targets);
     mergedInterfaceForConflictingMembers(project, params.targets);
     for (let round = 0; round < 2 && anyForContradictedDeclarations(project, params.targets); round++);
