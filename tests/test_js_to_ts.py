@@ -191,6 +191,32 @@ def test_a_file_that_does_not_parse_is_skipped_and_the_rest_converted(tmp_path):
     assert node(root, "main.js") == before
 
 
+def test_imported_files_typescript_rejects_stay_javascript_declared_untyped(tmp_path):
+    files = {
+        "package.json": '{"name": "legacy", "version": "1.0.0"}\n',
+        # runs in Node's sloppy mode, and would not load as strict-mode code (what tsc emits for a module)
+        "area.js": "function area(shape) {\n  with (shape) {\n    return width * height;\n  }\n}\nmodule.exports = { area };\n",
+        # a legacy octal literal: TypeScript does not parse it
+        "mode.js": "module.exports = { mode: 0644 };\n",
+        "main.js": "const { area } = require('./area');\nconst { mode } = require('./mode');\nconsole.log(area({ width: 2, height: 3 }), mode);\n",
+    }
+    report, before = migrate_written(tmp_path, files, "main.js")
+    reasons = {entry["path"]: entry["reason"] for entry in report["skipped"]}
+    assert reasons["area.js"].startswith("kept as JavaScript: it needs sloppy mode") and "'with' statements" in reasons["area.js"]
+    assert reasons["mode.js"].startswith("does not parse: line 1") and "Octal" in reasons["mode.js"]
+    assert (tmp_path / "area.js").read_text() == files["area.js"] and (tmp_path / "mode.js").read_text() == files["mode.js"]
+    # main.ts imports them as untyped modules, so their errors stay out of the TypeScript program
+    module = "declare function untyped(...args: any[]): any;\ndeclare namespace untyped {\n  export const %s: any;\n}\nexport = untyped;\n"
+    assert (tmp_path / "area.d.ts").read_text().endswith("\n" + module % "area")
+    mode = (tmp_path / "mode.d.ts").read_text()
+    assert mode.startswith("// mode.js is kept as JavaScript, so what it exports is untyped here: does not parse") and mode.endswith(module % "mode")
+    assert (tmp_path / "main.ts").exists() and report["errors_after"] == 0 and report["suppressions"] == 0
+    assert report["any_count"] == 6  # three in each declaration
+    assert type_errors(tmp_path) == []
+    compile_back(tmp_path)
+    assert node(tmp_path, "main.js") == before
+
+
 def test_an_existing_tsconfig_is_kept_and_esm_specifiers_stay_valid(tmp_path):
     root = copy_fixture(tmp_path, "with_tsconfig")
     before = node(root, "src/main.js")

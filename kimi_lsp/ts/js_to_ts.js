@@ -510,6 +510,27 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return !!sf.commonJsModuleIndicator && (!sf.externalModuleIndicator || sf.externalModuleIndicator === true);
   }
 
+  // A TypeScript module is strict-mode code (tsc emits "use strict"), so a
+  // file using what only sloppy mode allows (`with`, `delete x`, `010`,
+  // `interface` as a name) would stop loading once compiled: it stays
+  // JavaScript. The binder reports these where it binds the file as strict
+  // (an ES module with them would not load at all).
+  const STRICT_MODE_ONLY = new Set(
+    Object.values(ts.Diagnostics).filter((d) => /strict mode|^Octal/.test(d.message)).map((d) => d.code)
+  );
+  function sloppyModeError(sf) {
+    const diag = (sf.bindDiagnostics || []).find((d) => STRICT_MODE_ONLY.has(d.code));
+    if (!diag) return undefined;
+    const { line, character } = sf.getLineAndCharacterOfPosition(diag.start);
+    return `kept as JavaScript: it needs sloppy mode, which a TypeScript module does not have (line ${line + 1}, column ${character + 1}: ${ts.flattenDiagnosticMessageText(diag.messageText, ' ')})`;
+  }
+
+  // The names a kept JavaScript file exports, as far as TypeScript can tell.
+  function exportNames(checker, sf) {
+    const exports = sf.symbol ? checker.getExportsAndPropertiesOfModule(sf.symbol) : []; // `exports.x`, or `module.exports = { x }`
+    return exports.map((symbol) => symbol.name).filter((name) => ts.isIdentifierText(name, ts.ScriptTarget.ES2022) && name !== '__esModule');
+  }
+
   function firstSyntaxError(sf) {
     const diag = sf.parseDiagnostics[0];
     if (!diag) return undefined;
@@ -577,6 +598,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       // whose name checks leave globals out. Without lib.*.d.ts (2.4 MB, most
       // of this program) the JavaScript program loads in about half the time.
       noLib: true,
+      // Binds every file as the strict-mode code it becomes as a TypeScript
+      // module, so what only sloppy mode allows shows (sloppyModeError).
+      alwaysStrict: true,
     };
     project.rootFiles = params.files;
     project.program().getTypeChecker(); // binds every file: CommonJS indicators are set by the binder
@@ -586,9 +610,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const cjs = [];
     for (const file of migrate) {
       const sf = project.program().getSourceFile(file);
-      const error = firstSyntaxError(sf);
+      const error = firstSyntaxError(sf) || sloppyModeError(sf);
       if (error) {
-        result[file] = { skipped: error, unparseable: true };
+        result[file] = { skipped: error, unparseable: true, exports: exportNames(project.program().getTypeChecker(), sf) };
         continue;
       }
       result[file] = { jsx: hasJsx(sf), commonJs: isCommonJs(sf), usesNode: usesNode(sf), text: sf.text };

@@ -35,6 +35,31 @@ def new_path(rel: str, jsx: bool) -> str:
     return stem + target
 
 
+def untyped_declaration(rel: str, reason: str, names: list[str], esm_package: bool) -> tuple[str, str] | None:
+    """A declaration file beside a kept CommonJS file TypeScript rejects, so importers see it as untyped.
+
+    Without it, a module importing the file pulls it into the program, and
+    its errors (it does not parse, or needs sloppy mode) fail the check.
+    TypeScript resolves `./a` and `./a.js` to `a.d.ts` before `a.js`. The
+    module's value may be called, and has the names TypeScript saw exported,
+    each `any` (named imports need them declared). An ES module has no
+    `export =`, so it gets none.
+    """
+    stem, suffix = rel.rsplit(".", 1)
+    if suffix == "mjs" or (esm_package and suffix != "cjs"):
+        return None
+    name = rel.rsplit("/", 1)[-1]
+    reason = reason.removeprefix("kept as JavaScript: ")
+    members = "".join(f"  export const {export}: any;\n" for export in names if export.isidentifier() and export != "untyped")
+    text = (
+        f"// {name} is kept as JavaScript, so what it exports is untyped here: {reason}\n"
+        "declare function untyped(...args: any[]): any;\n"
+        f"declare namespace untyped {{\n{members}}}\n"
+        "export = untyped;\n"
+    )
+    return stem + (".d.cts" if suffix == "cjs" else ".d.ts"), text
+
+
 def read_package(text: str | None) -> dict:
     if not text:
         return {}

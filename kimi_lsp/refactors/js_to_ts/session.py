@@ -30,6 +30,7 @@ from kimi_lsp.refactors.js_to_ts.project import (
     new_tsconfig,
     package_changes,
     read_package,
+    untyped_declaration,
 )
 from kimi_lsp.refactors.js_to_ts.request import NAME, MigrationRequest, RequestError
 from kimi_lsp.refactors.typescript import WorkspaceSidecars
@@ -72,6 +73,7 @@ class JsToTsSession:
         self.prepared: dict[str, Prepared] = {}
         self.typed: dict[str, str] = {}  # new path -> text from finished groups
         self.skipped: dict[str, str] = {}
+        self.declarations: dict[str, str] = {}  # path -> text: kept JavaScript files' untyped declarations
         self.facts = ProjectFacts()
         self.package = read_package(ws.read("package.json") if ws.exists("package.json") else None)
         self.tsconfig_existed = ws.exists("tsconfig.json")
@@ -168,6 +170,12 @@ class JsToTsSession:
             else new_tsconfig(self.package, self.facts)
         )
         graph = self.sidecars.relative_graph(result["graph"])
+        imported = {dep for deps in graph.values() for dep in deps}
+        for rel in self.facts.unparseable:
+            names = result["files"][self.ws.absolute(rel)].get("exports", [])
+            declared = untyped_declaration(rel, self.skipped[rel], names, esm_package) if rel in imported else None
+            if declared and not self.ws.exists(declared[0]):
+                self.declarations[declared[0]] = declared[1]
         modules = {p.old: p.module for p in self.prepared.values()}
         groups = to_groups(plan_groups(sorted(renames), graph, workers), renames, modules)
         plan = Plan(NAME, str(self.ws.root), groups, self._verify_command())
@@ -176,6 +184,7 @@ class JsToTsSession:
 
     def _notes(self, renames: dict[str, str]) -> list[str]:
         notes = [("AMEND" if self.tsconfig_existed else "CREATE") + " tsconfig.json"]
+        notes += [f"CREATE {path}: declares a kept JavaScript file untyped for the modules importing it" for path in self.declarations]
         if self.settings:
             notes.append("model pass: model agents fix the remaining type errors before any @ts-expect-error is added, and replace anys where a precise type is clear")
         if self.ws.exists("package.json"):
@@ -207,6 +216,7 @@ class JsToTsSession:
         rest = [f for f in self.ws.source_files(JS_TS_SUFFIXES) if f not in moved]
         overlays = {self.ws.absolute(p.new): texts.get(p.new, p.text) for p in self.prepared.values()}
         overlays |= {self.ws.absolute(p): t for p, t in self.ws.overlays.items() if p not in moved}
+        overlays |= {self.ws.absolute(p): t for p, t in self.declarations.items()}
         return {
             "key": self.key,
             "root": str(self.ws.root),
