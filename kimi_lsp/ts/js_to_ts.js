@@ -520,9 +520,13 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   );
   function sloppyModeError(sf) {
     const diag = (sf.bindDiagnostics || []).find((d) => STRICT_MODE_ONLY.has(d.code));
-    if (!diag) return undefined;
+    return diag && `kept as JavaScript: it needs sloppy mode, which a TypeScript module does not have (${located(sf, diag)})`;
+  }
+
+  // `line L, column C: message`, for a skipped file's reason.
+  function located(sf, diag) {
     const { line, character } = sf.getLineAndCharacterOfPosition(diag.start);
-    return `kept as JavaScript: it needs sloppy mode, which a TypeScript module does not have (line ${line + 1}, column ${character + 1}: ${ts.flattenDiagnosticMessageText(diag.messageText, ' ')})`;
+    return `line ${line + 1}, column ${character + 1}: ${ts.flattenDiagnosticMessageText(diag.messageText, ' ')}`;
   }
 
   // The names a kept JavaScript file exports, as far as TypeScript can tell.
@@ -533,9 +537,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   function firstSyntaxError(sf) {
     const diag = sf.parseDiagnostics[0];
-    if (!diag) return undefined;
-    const { line, character } = sf.getLineAndCharacterOfPosition(diag.start);
-    return `does not parse: line ${line + 1}, column ${character + 1}: ${ts.flattenDiagnosticMessageText(diag.messageText, ' ')}`;
+    return diag && `does not parse: ${located(sf, diag)}`;
   }
 
   function moduleSpecifiers(sf) {
