@@ -375,13 +375,14 @@ def test_a_module_value_declared_with_its_name_becomes_that_name_exported(tmp_pa
         "// restores the named keys of obj after fn ran\n"
         "function restore(fn, obj) {\n  var keys = Array.prototype.slice.call(arguments, 2);\n  var vals = keys.map(function (k) { return obj[k]; });\n"
         "  return function () {\n    keys.forEach(function (k, i) { obj[k] = vals[i]; });\n    return fn.apply(this, arguments);\n  };\n}\n\n"
-        "app.run = function run(task) {\n  var done = restore(task, this.settings, 'mode', 'user');\n  return done(1, 2);\n};\n"
+        "app.run = function run(task) {\n  var done = restore(task, this.settings, 'mode', 'user');\n  return done(1, 2);\n};\n\n"
+        "/**\n * @return {Router} a router\n */\napp.router = function router() {\n  return { stack: [] };\n};\n"
     )
     stub = "const Stub = (module.exports = function () {});\nStub.prototype.name = 'stub';\n"
     main = (
         "const app = require('./app');\nconst Stub = require('./stub');\n"
         "app.set('mode', 'fast').set('user', 'ann');\n"
-        "console.log(app.run(function (a, b) { return [a, b]; }), JSON.stringify(app.settings), new Stub().name);\n"
+        "console.log(app.run(function (a, b) { return [a, b]; }), JSON.stringify(app.settings), new Stub().name, app.router().stack);\n"
     )
     package = '{"name": "app", "version": "1.0.0"}\n'
     report, before = migrate_written(tmp_path, {"package.json": package, "app.js": app, "stub.js": stub, "main.js": main}, "main.js")
@@ -393,6 +394,8 @@ def test_a_module_value_declared_with_its_name_becomes_that_name_exported(tmp_pa
     # called with more arguments than they name, and reading them from `arguments`
     assert "function restore(fn: any, obj: { [x: string]: any; }, ...rest: unknown[]) {" in text
     assert "  return function (...rest: unknown[]) {" in text
+    # JSDoc's `{Router}` names nothing TypeScript knows: the result is inferred instead
+    assert "app.router = function router() {\n  return { stack: [] };" in text
     assert text.count("@ts-expect-error") == 1  # `this` in the function restore returns
     assert (tmp_path / "stub.ts").read_text() == "const Stub = function () {};\nStub.prototype.name = 'stub';\nexport = Stub;\n"
     compile_back(tmp_path)

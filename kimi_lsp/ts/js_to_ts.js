@@ -1756,6 +1756,13 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   const CANNOT_FIND_NAME = [2304, 2552]; // Cannot find name 'X' (Did you mean 'Y'?)
   const VALUE_AS_TYPE = 2749; // 'X' refers to a value, but is being used as a type here
 
+  // The edit taking away `fn`'s written result type (`: Router`), colon and all.
+  function resultTypeRemoval(fn) {
+    const sf = fn.getSourceFile();
+    const colon = sf.text.lastIndexOf(':', fn.type.getStart(sf));
+    return declarationEdit(fn, colon, fn.type.getEnd() - colon, '');
+  }
+
   // A variable holding an object (JSDoc's `@return {app}` for `var app = {}`),
   // whose type is `typeof app`. Not a function or class: JSDoc naming one of
   // those means its instances, which `typeof` is not.
@@ -1787,8 +1794,11 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         if (!ts.isIdentifier(name) || !ts.isTypeReferenceNode(reference) || reference.typeName !== name) continue;
         const owner = ts.findAncestor(reference, (n) => ts.isFunctionLike(n) || ts.isVariableDeclaration(n) || ts.isPropertyDeclaration(n));
         if (!owner) continue;
+        // a function's whole result type naming nothing usable: TypeScript infers the result instead
+        const inferred = ts.isFunctionLike(owner) && owner.type === reference && resultTypeRemoval(owner);
         if (diag.code === VALUE_AS_TYPE) {
           if (isObjectValue(checker.resolveName(name.text, name, ts.SymbolFlags.Value, false))) edits.push(declarationEdit(owner, name.getStart(sf), 0, 'typeof '));
+          else if (inferred) edits.push(inferred);
           continue;
         }
         let text = name.text === 'function' ? 'Function' : undefined;
@@ -1798,6 +1808,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
           if (found.length === 1) text = importType(found[0], name.text, sf);
         }
         if (text) edits.push(declarationEdit(owner, name.getStart(sf), name.getWidth(sf), text));
+        else if (inferred) edits.push(inferred);
       }
     }
     return edits;
