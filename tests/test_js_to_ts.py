@@ -379,13 +379,14 @@ def test_a_module_value_declared_with_its_name_becomes_that_name_exported(tmp_pa
         "/**\n * @return {Router} a router\n */\napp.router = function router() {\n  return { stack: [] };\n};\n"
     )
     stub = "const Stub = (module.exports = function () {});\nStub.prototype.name = 'stub';\n"
+    bag = "module.exports = {\n  items: [1],\n  get size() {\n    return this.items.length;\n  },\n};\nmodule.exports.label = 'bag of ' + module.exports.size;\n"
     main = (
-        "const app = require('./app');\nconst Stub = require('./stub');\n"
+        "const app = require('./app');\nconst Stub = require('./stub');\nconst bag = require('./bag');\n"
         "app.set('mode', 'fast').set('user', 'ann');\n"
-        "console.log(app.run(function (a, b) { return [a, b]; }), JSON.stringify(app.settings), new Stub().name, app.router().stack);\n"
+        "console.log(app.run(function (a, b) { return [a, b]; }), JSON.stringify(app.settings), new Stub().name, app.router().stack, bag.size, bag.label);\n"
     )
     package = '{"name": "app", "version": "1.0.0"}\n'
-    report, before = migrate_written(tmp_path, {"package.json": package, "app.js": app, "stub.js": stub, "main.js": main}, "main.js")
+    report, before = migrate_written(tmp_path, {"package.json": package, "app.js": app, "stub.js": stub, "bag.js": bag, "main.js": main}, "main.js")
     assert not report["skipped"]
     text = (tmp_path / "app.ts").read_text()
     assert text.startswith("var app: Record<string, any> = {};\n\napp.settings = {};\n") and text.endswith("export = app;\n")
@@ -398,6 +399,10 @@ def test_a_module_value_declared_with_its_name_becomes_that_name_exported(tmp_pa
     assert "app.router = function router() {\n  return { stack: [] };" in text
     assert text.count("@ts-expect-error") == 1  # `this` in the function restore returns
     assert (tmp_path / "stub.ts").read_text() == "const Stub = function () {};\nStub.prototype.name = 'stub';\nexport = Stub;\n"
+    # a value with no name of its own, filled in afterwards, gets the file's
+    bag_ts = (tmp_path / "bag.ts").read_text()
+    assert bag_ts.startswith("const bag = {\n") and "\nbag.label = 'bag of ' + bag.size;\n" in bag_ts and bag_ts.endswith("export = bag;\n")
+    assert bag_ts.count("@ts-expect-error") == 1 and "TS2339: Property 'label' does not exist" in bag_ts  # TypeScript adds no properties to an object
     compile_back(tmp_path)
     assert node(tmp_path, "main.js") == before
 

@@ -316,7 +316,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   }
 
   const KEPT_COMMONJS =
-    'kept as JavaScript: its CommonJS exports (e.g. `exports = module.exports = ...` with more exports) have no ES module form that behaves the same';
+    'kept as JavaScript: its CommonJS exports (`exports` itself handed on, or a name that is not an identifier) have no ES module form that behaves the same';
 
   function isTopLevelRequire(stmt) {
     if (ts.isVariableStatement(stmt)) return stmt.declarationList.declarations.some((d) => d.initializer && isRequireCall(d.initializer));
@@ -350,8 +350,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // types as properties of the function. TypeScript emits `export =` at the
   // end of the module; when requires follow the assignment (the usual guard
   // for circular requires) an early `module.exports = name` stays as well,
-  // so a cycle sees the same value at the same time as before. Undefined
-  // when the file has no such form.
+  // so a cycle sees the same value at the same time as before. A value with
+  // no name of its own (an object, a call's result) gets one (valueName).
+  // Undefined when something was exported before the assignment.
   function valueModuleChanges(sf, { stmt, value, aliased }) {
     const index = sf.statements.indexOf(stmt);
     const later = sf.statements.slice(index + 1);
@@ -379,7 +380,10 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       declaration = `const ${name} = ${value.getText(sf)};`;
     } else if (!expandos.length && !early && !aliased) {
       return [{ span: { start: stmt.getStart(sf), length: value.getStart(sf) - stmt.getStart(sf) }, newText: 'export = ' }];
-    } else return undefined;
+    } else {
+      name = valueName(sf, taken); // an object or a call's result, filled in afterwards
+      declaration = `const ${name} = ${value.getText(sf)};`;
+    }
     const assignment = early ? `module.exports = ${name};` : '';
     const newText = [declaration, assignment].filter(Boolean).join('\n');
     if (!newText && sf.text.startsWith('\n', span.start + span.length)) span.length++; // the statement's line goes with it
@@ -387,6 +391,15 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     for (const target of expandos) changes.push({ span: { start: target.getStart(sf), length: target.getWidth(sf) }, newText: name });
     changes.push({ span: { start: sf.end, length: 0 }, newText: `${sf.text.endsWith('\n') ? '' : '\n'}export = ${name};\n` });
     return changes;
+  }
+
+  // A name for a module's value that has none: the file's (`request` for
+  // lib/request.js), else `moduleValue`; never one the file declares.
+  function valueName(sf, taken) {
+    const base = path.basename(sf.fileName).replace(/\.[^.]*$/, '').replace(/[-_.]+(\w)/g, (_, c) => c.toUpperCase());
+    let name = ts.isIdentifierText(base, ts.ScriptTarget.ES2022) && !ts.stringToToken(base) && base !== 'index' ? base : 'moduleValue';
+    while (taken.has(name)) name = `_${name}`;
+    return name;
   }
 
   // `module.exports = require('m')` re-exports m's value, whatever it is
