@@ -379,11 +379,17 @@ def test_a_module_value_declared_with_its_name_becomes_that_name_exported(tmp_pa
         "/**\n * @return {Router} a router\n */\napp.router = function router() {\n  return { stack: [] };\n};\n"
     )
     stub = "const Stub = (module.exports = function () {});\nStub.prototype.name = 'stub';\n"
-    bag = "module.exports = {\n  items: [1],\n  get size() {\n    return this.items.length;\n  },\n};\nmodule.exports.label = 'bag of ' + module.exports.size;\n"
+    bag = (
+        "module.exports = {\n  items: [1],\n  get size() {\n    return this.items.length;\n  },\n"
+        "  get owned() {\n    return this.owner !== undefined;\n  },\n"  # `owner`: set on the object, never declared
+        "  describe() {\n    return this.owner + ': ' + this.size;\n  },\n};\n"
+        "module.exports.label = 'bag of ' + module.exports.size;\n"
+    )
     main = (
         "const app = require('./app');\nconst Stub = require('./stub');\nconst bag = require('./bag');\n"
         "app.set('mode', 'fast').set('user', 'ann');\n"
-        "console.log(app.run(function (a, b) { return [a, b]; }), JSON.stringify(app.settings), new Stub().name, app.router().stack, bag.size, bag.label);\n"
+        "console.log(app.run(function (a, b) { return [a, b]; }), JSON.stringify(app.settings), new Stub().name, app.router().stack, bag.size, bag.label, bag.owned);\n"
+        "bag.owner = 'ann';\nconsole.log(bag.describe(), bag.owned);\n"
     )
     package = '{"name": "app", "version": "1.0.0"}\n'
     report, before = migrate_written(tmp_path, {"package.json": package, "app.js": app, "stub.js": stub, "bag.js": bag, "main.js": main}, "main.js")
@@ -402,6 +408,8 @@ def test_a_module_value_declared_with_its_name_becomes_that_name_exported(tmp_pa
     # a value with no name of its own, filled in afterwards, gets the file's
     bag_ts = (tmp_path / "bag.ts").read_text()
     assert bag_ts.startswith("const bag = {\n") and "\nbag.label = 'bag of ' + bag.size;\n" in bag_ts and bag_ts.endswith("export = bag;\n")
+    # its methods read `this.owner`, which only the program sets: `this` is a record in them
+    assert "\n} satisfies ThisType<Record<string, any>>;\n" in bag_ts
     assert bag_ts.count("@ts-expect-error") == 1 and "TS2339: Property 'label' does not exist" in bag_ts  # TypeScript adds no properties to an object
     compile_back(tmp_path)
     assert node(tmp_path, "main.js") == before

@@ -1145,6 +1145,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   }
 
   const NO_SUCH_PROPERTY = 2339;
+  const NO_SUCH_PROPERTY_SUGGESTED = 2551; // ... Did you mean 'y'?
   const NO_INDEX_SIGNATURE = 7053; // Element implicitly has an 'any' type because ... can't be used to index type '{}'
 
   // Objects TypeScript knows nothing about, whose properties are then used:
@@ -2216,6 +2217,36 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return message.code === code || (message.next || []).some((next) => chainHas(next, code));
   }
 
+  // ------------------------------------------------------------ objects whose methods use what others set
+
+  // An object literal used as a prototype (koa's `const request = { get
+  // header() { return this.req.headers; } }`, each request made with
+  // `Object.create(request)` and given `req`) reads members it does not
+  // declare through `this`, each an error (TS2339, TS2551). `satisfies
+  // ThisType<Record<string, any>>` says what `this` is in its methods and
+  // accessors, and changes neither the object's type nor the code. Only for
+  // a literal with such reads on two or more lines, and kept where error
+  // lines plus anys go down.
+  function thisTypeForObjectLiterals(project, targets) {
+    const lines = new Map(); // literal -> lines reading undeclared members through `this`
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      for (const diag of project.service.getSemanticDiagnostics(file)) {
+        if (diag.code !== NO_SUCH_PROPERTY && diag.code !== NO_SUCH_PROPERTY_SUGGESTED) continue;
+        const access = ts.getTokenAtPosition(sf, diag.start).parent;
+        if (!ts.isPropertyAccessExpression(access) || access.expression.kind !== ts.SyntaxKind.ThisKeyword) continue;
+        const member = ts.findAncestor(access, (n) => ts.isFunctionLike(n) && !ts.isArrowFunction(n));
+        const literal = member && member.parent;
+        if (!literal || !ts.isObjectLiteralExpression(literal) || !ts.isVariableDeclaration(literal.parent) || literal.parent.type) continue;
+        lines.set(literal, (lines.get(literal) || new Set()).add(sf.getLineAndCharacterOfPosition(diag.start).line));
+      }
+    }
+    const edits = [...lines].filter(([, at]) => at.size >= 2).map(([literal]) => (
+      { file: literal.getSourceFile().fileName, span: { start: literal.getEnd(), length: 0 }, newText: ' satisfies ThisType<Record<string, any>>' }
+    ));
+    keepWhereFewerErrorsAndAnys(project, targets, edits);
+  }
+
   // ------------------------------------------------------------ functions that pass their arguments on
 
   const TOO_MANY_ARGUMENTS = 2554; // Expected N arguments, but got M
@@ -2493,6 +2524,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     restParametersForExtraArguments(project, params.targets);
     optionalForOverrideParameters(project, params.targets);
     mergedInterfaceForConflictingMembers(project, params.targets);
+    thisTypeForObjectLiterals(project, params.targets);
     for (let round = 0; round < 2 && anyForContradictedDeclarations(project, params.targets); round++);
     unknownForUntypedParameters(project, params.targets); // an `any` that only a caller's argument contradicted may need nothing
     contextualCallbackParameters(project, params.targets);
