@@ -385,14 +385,21 @@ def test_a_module_value_declared_with_its_name_becomes_that_name_exported(tmp_pa
         "  describe() {\n    return this.owner + ': ' + this.size;\n  },\n};\n"
         "module.exports.label = 'bag of ' + module.exports.size;\n"
     )
+    # an object of exports the module changes afterwards stays one object
+    util = (
+        "function slow(x) {\n  return x + 1;\n}\nfunction twice(x) {\n  return 2 * x;\n}\n"
+        "module.exports = { slow, twice };\n"
+        "if (process.env.SLOW === undefined) module.exports.slow = function fast(x) {\n  return x + 1;\n};\n"
+    )
     main = (
         "const app = require('./app');\nconst Stub = require('./stub');\nconst bag = require('./bag');\n"
+        "const { slow, twice } = require('./util');\nconsole.log(slow(1), twice(2), slow.name);\n"
         "app.set('mode', 'fast').set('user', 'ann');\n"
         "console.log(app.run(function (a, b) { return [a, b]; }), JSON.stringify(app.settings), new Stub().name, app.router().stack, bag.size, bag.label, bag.owned);\n"
         "bag.owner = 'ann';\nconsole.log(bag.describe(), bag.owned);\n"
     )
     package = '{"name": "app", "version": "1.0.0"}\n'
-    report, before = migrate_written(tmp_path, {"package.json": package, "app.js": app, "stub.js": stub, "bag.js": bag, "main.js": main}, "main.js")
+    report, before = migrate_written(tmp_path, {"package.json": package, "app.js": app, "stub.js": stub, "bag.js": bag, "util.js": util, "main.js": main}, "main.js")
     assert not report["skipped"]
     text = (tmp_path / "app.ts").read_text()
     assert text.startswith("var app: Record<string, any> = {};\n\napp.settings = {};\n") and text.endswith("export = app;\n")
@@ -410,6 +417,9 @@ def test_a_module_value_declared_with_its_name_becomes_that_name_exported(tmp_pa
     assert bag_ts.startswith("const bag = {\n") and "\nbag.label = 'bag of ' + bag.size;\n" in bag_ts and bag_ts.endswith("export = bag;\n")
     # its methods read `this.owner`, which only the program sets: `this` is a record in them
     assert "\n} satisfies ThisType<Record<string, any>>;\n" in bag_ts
+    util_ts = (tmp_path / "util.ts").read_text()
+    assert "\nconst util = { slow, twice };\n" in util_ts and "module.exports" not in util_ts and util_ts.endswith("\nexport = util;\n")
+    assert "util.slow = function fast(x) {" in util_ts and "@ts-expect-error" not in util_ts
     assert bag_ts.count("@ts-expect-error") == 1 and "TS2339: Property 'label' does not exist" in bag_ts  # TypeScript adds no properties to an object
     compile_back(tmp_path)
     assert node(tmp_path, "main.js") == before

@@ -316,7 +316,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   }
 
   const KEPT_COMMONJS =
-    'kept as JavaScript: its CommonJS exports (`exports` itself handed on, or a name that is not an identifier) have no ES module form that behaves the same';
+    'kept as JavaScript: its CommonJS exports (`exports` itself handed on, say, or an export assigned again) have no ES module form that behaves the same';
 
   function isTopLevelRequire(stmt) {
     if (ts.isVariableStatement(stmt)) return stmt.declarationList.declarations.some((d) => d.initializer && isRequireCall(d.initializer));
@@ -359,15 +359,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     for (const other of sf.statements.slice(0, index)) {
       if (ts.isExpressionStatement(other) && ts.isBinaryExpression(other.expression) && commonJsExportName(other.expression.left)) return undefined;
     }
-    // After the assignment, `module.exports` (and `exports`, when aliased) is the value itself.
-    const expandos = [];
-    for (const other of later) {
-      (function visit(node) {
-        if (isModuleExports(node)) expandos.push(node);
-        else if (aliased && ts.isIdentifier(node) && node.text === 'exports' && isValueReference(node)) expandos.push(node);
-        else ts.forEachChild(node, visit);
-      })(other);
-    }
+    const expandos = valueReferencesAfter(sf, { stmt, aliased });
     const taken = topLevelNames(sf);
     const span = { start: stmt.getStart(sf), length: stmt.getEnd() - stmt.getStart(sf) };
     const early = later.some(isTopLevelRequire);
@@ -391,6 +383,20 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     for (const target of expandos) changes.push({ span: { start: target.getStart(sf), length: target.getWidth(sf) }, newText: name });
     changes.push({ span: { start: sf.end, length: 0 }, newText: `${sf.text.endsWith('\n') ? '' : '\n'}export = ${name};\n` });
     return changes;
+  }
+
+  // After the assignment, `module.exports` (and `exports`, when aliased) is
+  // the value itself: where the statements after it name it.
+  function valueReferencesAfter(sf, { stmt, aliased }) {
+    const references = [];
+    for (const other of sf.statements.slice(sf.statements.indexOf(stmt) + 1)) {
+      (function visit(node) {
+        if (isModuleExports(node)) references.push(node);
+        else if (aliased && ts.isIdentifier(node) && node.text === 'exports' && isValueReference(node)) references.push(node);
+        else ts.forEachChild(node, visit);
+      })(other);
+    }
+    return references;
   }
 
   // A name for a module's value that has none: the file's (`request` for
@@ -645,8 +651,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       let sf = unconverted.getSourceFile(file);
       const normalized = normalizeCommonJs(sf, graph);
       if (normalized.length) sf = ts.createSourceFile(file, applyChanges(sf.text, normalized), ts.ScriptTarget.Latest, true, ts.ScriptKind.JSX);
-      const named = exportObjectAsNamed(sf);
       const assigned = valueAssignment(sf);
+      // an object the module goes on to change (`module.exports.mask = fast`) stays one object, the module's value
+      const named = assigned && valueReferencesAfter(sf, assigned).length ? undefined : exportObjectAsNamed(sf);
       const changes = [...requireAliases(sf)];
       if (named) changes.push(named);
       if (assigned && isRequireCall(assigned.value)) {
