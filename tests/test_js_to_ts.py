@@ -197,7 +197,7 @@ def test_imported_files_typescript_rejects_stay_javascript_declared_untyped(tmp_
         # runs in Node's sloppy mode, and would not load as strict-mode code (what tsc emits for a module)
         "area.js": "function area(shape) {\n  with (shape) {\n    return width * height;\n  }\n}\nmodule.exports = { area };\n",
         # a legacy octal literal: TypeScript does not parse it
-        "mode.js": "module.exports = { mode: 0644 };\n",
+        "mode.js": "module.exports = { mode: 0644, default: 'rw' };\n",  # `default` can be no declared name
         "main.js": "const { area } = require('./area');\nconst { mode } = require('./mode');\nconsole.log(area({ width: 2, height: 3 }), mode);\n",
     }
     report, before = migrate_written(tmp_path, files, "main.js")

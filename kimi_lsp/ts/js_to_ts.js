@@ -548,10 +548,15 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return `line ${line + 1}, column ${character + 1}: ${ts.flattenDiagnosticMessageText(diag.messageText, ' ')}`;
   }
 
-  // The names a kept JavaScript file exports, as far as TypeScript can tell.
+  // The names a kept JavaScript file exports, as far as TypeScript can tell,
+  // that a declaration can name (`export const x`: no reserved words).
   function exportNames(checker, sf) {
     const exports = sf.symbol ? checker.getExportsAndPropertiesOfModule(sf.symbol) : []; // `exports.x`, or `module.exports = { x }`
-    return exports.map((symbol) => symbol.name).filter((name) => ts.isIdentifierText(name, ts.ScriptTarget.ES2022) && name !== '__esModule');
+    const reserved = (name) => {
+      const token = ts.stringToToken(name);
+      return token !== undefined && token >= ts.SyntaxKind.FirstReservedWord && token <= ts.SyntaxKind.LastFutureReservedWord;
+    };
+    return exports.map((symbol) => symbol.name).filter((name) => ts.isIdentifierText(name, ts.ScriptTarget.ES2022) && !reserved(name) && name !== '__esModule');
   }
 
   function firstSyntaxError(sf) {
@@ -1793,6 +1798,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const value = ts.skipOuterExpressions(declaration.initializer);
     return ts.isObjectLiteralExpression(value);
   }
+
   const NO_OVERLOAD_MATCHES = 2769;
 
   // JSDoc names types the module never imports: `{ServerResponse}` (Node's
