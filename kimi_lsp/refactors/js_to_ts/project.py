@@ -50,7 +50,7 @@ def untyped_declaration(rel: str, reason: str, names: list[str], esm_package: bo
         return None
     name = rel.rsplit("/", 1)[-1]
     reason = reason.removeprefix("kept as JavaScript: ")
-    members = "".join(f"  export const {export}: any;\n" for export in names if export.isidentifier() and export != "untyped")
+    members = "".join(f"  export const {export}: any;\n" for export in names)  # identifiers, no reserved words (the sidecar's exportNames)
     text = (
         f"// {name} is kept as JavaScript, so what it exports is untyped here: {reason}\n"
         "declare function untyped(...args: any[]): any;\n"
