@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from kimi_lsp.refactors.js_to_ts.request import parse_request
 from kimi_lsp.swarm.engine import RunOptions, execute
 from kimi_lsp.swarm.events import RunState
 from kimi_lsp.swarm.workspace import Workspace
+from kimi_lsp.ts import client
 from tests.projects import REPO, read_project
 
 FIXTURES = Path(__file__).parent / "fixtures" / "js_to_ts"
@@ -364,6 +366,37 @@ def test_a_function_passing_its_arguments_on_gets_a_rest_parameter_only_where_ar
     assert "function described(...rest: unknown[]) {" in text and "return sum(...arguments) + args.length;" in text
     compile_back(tmp_path)
     assert node(tmp_path, "forward.js") == before
+
+
+def test_a_line_only_typescript7_reports_takes_ts_ignore_so_its_fast_check_alone_proves_the_result(tmp_path):
+    # TypeScript 7 checks side-effect imports (TS2882); TypeScript 5.9, which types the migration, does not.
+    # `dotpad` is found at run time through NODE_PATH, which type checkers do not read.
+    with_untyped_package(tmp_path / "shared")
+    (tmp_path / "shared" / "node_modules" / "dotpad" / "index.js").write_text("console.log('registered');\n")
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "package.json").write_text('{"name": "app", "version": "1.0.0"}\n')
+    (root / "main.js").write_text("require('dotpad');\nconst { area } = require('./shapes');\nconsole.log(area(2, 3));\n")
+    (root / "shapes.js").write_text("function area(w, h) {\n  return w * h;\n}\nmodule.exports = { area };\n")
+    run = partial(subprocess.run, ["node", "main.js"], cwd=root, capture_output=True, text=True, check=True)
+    env = {**os.environ, "NODE_PATH": str(tmp_path / "shared" / "node_modules")}
+    before = run(env=env).stdout
+    report = migrate(root)
+    assert report["status"] == "ok", report["message"]
+    assert report["verification"]["command"].startswith("tsc (typescript@7) --noEmit")
+    lines = (root / "main.ts").read_text().splitlines()
+    assert lines[:2] == [
+        "// @ts-ignore -- TS2882 (TypeScript 7 only): Cannot find module or type declarations for side-effect import of 'dotpad'.",
+        "import 'dotpad';",
+    ]
+    assert report["suppressions"] == 1
+    native = client.native_tsc_command(root)
+    assert native, "typescript@7's native tsc is installed with kimi-lsp"
+    checked = subprocess.run([*native, "--noEmit", "-p", "tsconfig.json", *TYPE_ROOTS], cwd=root, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout
+    assert type_errors(root) == []
+    compile_back(root)
+    assert run(env=env).stdout == before == "registered\n6\n"
 
 
 def test_a_module_value_declared_with_its_name_becomes_that_name_exported(tmp_path):

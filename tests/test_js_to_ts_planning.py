@@ -103,6 +103,25 @@ def test_suppressions_follow_tsc_where_it_judges_a_line_differently():
     assert (result.added, result.removed, result.changed) == (1, 1, {"lib/a.ts", "lib/b.ts"})
 
 
+def test_lines_the_two_typescripts_judge_differently_take_ts_ignore_so_typescript7_alone_can_prove_the_result():
+    texts = {
+        "lib/a.ts": "class A {\n  // @ts-expect-error -- TS2339, TS2322: Property 'x' does not exist\n  x!: number;\n}\n",
+        "lib/b.ts": "export function f(o) {\n    return o.y;\n}\n",
+    }
+    errors = [  # typescript@7 calls a.ts's directive unused, and alone reports b.ts's line
+        "lib/a.ts(2,3): error TS2578: Unused '@ts-expect-error' directive.",
+        "lib/b.ts(2,12): error TS2339: Property 'y' does not exist on type 'lib/c'.",
+    ]
+    result = reconcile(texts, errors, "/tmp/snap", for_both=True)
+    assert result.texts["lib/a.ts"] == (
+        "class A {\n  // @ts-ignore -- TS2339, TS2322 (TypeScript 5 only): Property 'x' does not exist\n  x!: number;\n}\n"
+    )
+    assert result.texts["lib/b.ts"] == (
+        "export function f(o) {\n    // @ts-ignore -- TS2339 (TypeScript 7 only): Property 'y' does not exist on type 'lib/c'.\n    return o.y;\n}\n"
+    )
+    assert (result.added, result.removed, result.changed) == (1, 0, {"lib/a.ts", "lib/b.ts"})
+
+
 def test_tsc_errors_the_gate_cannot_settle_are_left_to_fail_the_run():
     texts = {"app.tsx": "const x = <div>{y}</div>;\n", "a.ts": "let a = 1;\n"}
     assert reconcile(texts, ["app.tsx(1,17): error TS2304: Cannot find name 'y'."], "/s") is None  # a line inside JSX

@@ -165,23 +165,15 @@ async def _typescript5_defaults(tsc: list[str], cwd: Path, config: str) -> list[
     return [] if "strict" in options else ["--strict", "false"]
 
 
-async def zero_errors_check(
-    tsc: list[str], fast_tsc: list[str] | None, cwd: Path, config: str, sets_strict: bool = False
-) -> tuple[str, list[str]]:
-    """The checker's name and the errors of a result that must type-check with none.
+async def native_tsc_errors(fast_tsc: list[str], cwd: Path, config: str, sets_strict: bool = False) -> list[str]:
+    """The errors typescript@7's native tsc finds, judging as TypeScript 5 does where the config is silent.
 
-    typescript@7's native tsc answers first. Its verdict stands when it finds
-    nothing; when it rejects the configuration or finds errors, `tsc` (the
-    TypeScript the migration typed with) checks again and its errors count.
     `sets_strict` says the config sets `strict` itself, so TypeScript 7 needs
     no defaults and no `--showConfig` run to find that out.
     """
-    if fast_tsc:
-        if not sets_strict:
-            fast_tsc = fast_tsc + await _typescript5_defaults(fast_tsc, cwd, config)
-        if not await run_tsc(fast_tsc, cwd, config):
-            return "tsc (typescript@7)", []
-    return "tsc", await run_tsc(tsc, cwd, config)
+    if not sets_strict:
+        fast_tsc = fast_tsc + await _typescript5_defaults(fast_tsc, cwd, config)
+    return await run_tsc(fast_tsc, cwd, config)
 
 
 def _without_position(line: str) -> str:

@@ -4,7 +4,9 @@ With `model`, residual errors first go to model agents (model_fixes.py).
 Errors still left get a targeted `// @ts-expect-error -- TS<code>: <message>` on
 the line above them (computed in the sidecar on the whole program); then the
 result is materialized in a temporary directory and checked with a real
-`tsc --noEmit`. With `--verify CMD`, the command runs on a snapshot of the
+`tsc --noEmit`: typescript@7's native tsc when it is there, whose zero stands
+(a line it judges unlike the TypeScript that placed the suppressions takes
+`@ts-ignore`, which satisfies both), else the TypeScript 5 tsc. With `--verify CMD`, the command runs on a snapshot of the
 original and on the migrated snapshot compiled back to JavaScript; a command
 that passed before and fails after fails the run.
 """
@@ -27,11 +29,12 @@ from kimi_lsp.refactors.js_to_ts.reconcile import reconcile
 from kimi_lsp.errors import UserError
 from kimi_lsp.swarm.changeset import Changeset, edits_between
 from kimi_lsp.swarm.scheduler import TransientError
-from kimi_lsp.swarm.verify import Verification, materialize, zero_errors_check
+from kimi_lsp.swarm.verify import Verification, materialize, native_tsc_errors, run_tsc
 from kimi_lsp.ts.client import native_tsc_command, tsc_command
 
 if TYPE_CHECKING:
     from kimi_lsp.refactors.js_to_ts.session import JsToTsSession
+    from kimi_lsp.swarm.workspace import Workspace
 
 VERIFY_CONFIG = "tsconfig.kimi-verify.json"
 RECONCILE_ROUNDS = 2  # tsc-driven fix-ups of the suppressions, each followed by another tsc
@@ -81,20 +84,29 @@ async def finish_and_verify(session: JsToTsSession, changeset: Changeset) -> Ver
         config = verify_config(ws.root, after)
         tsc, native = tsc_command(ws.root), native_tsc_command(ws.root)
         written = not session.tsconfig_existed  # a tsconfig of ours, which sets `strict`
-        checker, errors = await zero_errors_check(tsc, native, after, config, sets_strict=written)
-        if checker == "tsc":
-            native = None  # typescript@7 disagreed with this program once; tsc judges the rest
         suppressions = residual["suppressions"]
+        errors = None  # typescript@7 answers first; its verdict stands when it finds nothing
+        if native:
+            check = partial(native_tsc_errors, native, after, config, sets_strict=written)
+            errors = await check()
+            settled = errors and reconcile(finals, errors, str(after), for_both=True)
+            if settled:  # lines the two TypeScripts judge differently: `@ts-ignore` there satisfies both
+                _write(changeset, ws, after, moved, settled.texts, settled.changed)
+                errors = await check()
+                if errors:
+                    _write(changeset, ws, after, moved, finals, settled.changed)
+                else:
+                    finals, suppressions = settled.texts, suppressions + settled.added
+        checker = "tsc (typescript@7)" if errors == [] else "tsc"
+        if errors != []:  # tsc, the TypeScript the migration typed with, judges
+            errors = await run_tsc(tsc, after, config)
         for _ in range(RECONCILE_ROUNDS):
             reconciled = errors and reconcile(finals, errors, str(after))
             if not reconciled:
                 break
             finals, suppressions = reconciled.texts, suppressions + reconciled.added - reconciled.removed
-            for old, new in moved.items():
-                if new in reconciled.changed:
-                    changeset.changes[old].edits = edits_between(ws.read(old), finals[new])
-                    (after / new).write_text(finals[new], encoding="utf-8")
-            checker, errors = await zero_errors_check(tsc, native, after, config, sets_strict=written)
+            _write(changeset, ws, after, moved, finals, reconciled.changed)
+            errors = await run_tsc(tsc, after, config)
         tsc_seconds = time.monotonic() - started
         broken, command_lines = False, []
         if session.request.verify and not errors:
@@ -134,6 +146,14 @@ async def _residual(session: JsToTsSession, texts: dict[str, str], moved: dict[s
         return await session.ts_request("jsToTsResidual", params)
     except TransientError as err:  # no retry at the gate: report it
         raise GateError(str(err)) from None
+
+
+def _write(changeset: Changeset, ws: Workspace, after: Path, moved: dict[str, str], texts: dict[str, str], changed: set[str]) -> None:
+    """`texts` of the `changed` files into the changeset and the snapshot being checked."""
+    for old, new in moved.items():
+        if new in changed:
+            changeset.changes[old].edits = edits_between(ws.read(old), texts[new])
+            (after / new).write_text(texts[new], encoding="utf-8")
 
 
 def add_config_changes(session: JsToTsSession, changeset: Changeset, moved: dict[str, str]) -> None:
