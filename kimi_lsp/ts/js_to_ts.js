@@ -1265,8 +1265,11 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // has no other explanation, the edits whose results changed are put back;
   // with `unsettled: 'keep'`, edits still left after the last round are kept
   // with their new errors (for a caller that weighs the errors itself).
-  // Returns the edits kept.
-  function keepWhereNoNewErrors(project, targets, edits, errorsBefore = undefined, { sameResults = true, rounds = TRIAL_ROUNDS, unsettled = 'drop' } = {}) {
+  // `users` (fnId -> referringSpans) puts back, for an error no edit's own
+  // span explains, the edits of what is referred to in the statement around
+  // it, else in the function around it, else in its file. Returns the edits
+  // kept.
+  function keepWhereNoNewErrors(project, targets, edits, errorsBefore = undefined, { sameResults = true, rounds = TRIAL_ROUNDS, unsettled = 'drop', users = undefined } = {}) {
     if (!edits.length) return [];
     const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
     const before = new Set((errorsBefore || errorsOf(project, targets, new Map())).map((error) => error.id));
@@ -1282,7 +1285,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         if (before.has(error.id)) continue;
         const around = kept.filter((edit) => edit.file === error.file && edit.fnStart <= error.start && error.start < edit.fnEnd);
         const named = editedParametersNamedAt(project, error, around, written);
-        const owners = named.length ? named : around.length ? around : calledEditedFunctions(project, error, kept, written);
+        let owners = named.length ? named : around.length ? around : calledEditedFunctions(project, error, kept, written);
+        const usersAt = (key) => kept.filter((edit) => (users.get(edit.fnId) || []).some((span) => span.file === error.file && (!key || span[key][0] <= error.start && error.start < span[key][1])));
+        for (const key of users ? ['statement', 'scope', undefined] : []) if (!owners.length) owners = usersAt(key);
         if (owners.length) owners.forEach((edit) => blamed.add(edit));
         else unexplained.push(error);
       }
@@ -1490,7 +1495,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // function only passes on, compares or narrows needs nothing of its value:
   // `unknown` says so, and keeps the function from using it unchecked. Every
   // `any` in a parameter's annotation outside function types and type
-  // arguments (`x: any`, `x: any[]`, `opts: { a: any }`) becomes `unknown`
+  // arguments (`x: any`, `x: any[]` or `Array<any>`, `opts: { a: any }`) becomes `unknown`
   // where the whole program stays as it was (keepWhereNoNewErrors).
   function unknownForUntypedParameters(project, targets) {
     const edits = [];
@@ -1511,6 +1516,60 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     keepWhereNoNewErrors(project, targets, edits);
   }
 
+  // The same for a function's written result type (JSDoc's `@return
+  // {Array}` is `Array<any>`) and a class field's type: an `any` there
+  // becomes `unknown` where nothing using the value needs more of it than
+  // to pass it on or narrow it. An error where the value is used is blamed
+  // on the functions and fields referred to in the function around it.
+  function unknownForAnyResultsAndFields(project, targets) {
+    const edits = [];
+    const users = new Map(); // owner -> spans of the functions (or top-level statements) referring to it
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      (function visit(node) {
+        const typed = (ts.isFunctionLike(node) && node.body) || (ts.isPropertyDeclaration(node) && ts.isIdentifier(node.name));
+        const keywords = typed && node.type ? anyKeywordsOutsideFunctionTypes(node.type) : [];
+        const name = keywords.length && (ts.isPropertyDeclaration(node) ? node.name : functionName(node));
+        if (name) {
+          const owner = `${file}:${node.getStart(sf)}`;
+          for (const keyword of keywords) {
+            edits.push({ file, owner, fnId: owner, fnStart: node.getStart(sf), fnEnd: node.getEnd(), typed: true, start: keyword.getStart(sf), length: 3, newText: 'unknown' });
+          }
+          users.set(owner, referringSpans(project, file, name.getStart(sf)));
+        }
+        ts.forEachChild(node, visit);
+      })(sf);
+    }
+    keepWhereNoNewErrors(project, targets, edits, undefined, { sameResults: false, users });
+  }
+
+  // The name a function is called by: its own, or the variable or property it is assigned to.
+  function functionName(fn) {
+    if (fn.name && ts.isIdentifier(fn.name)) return fn.name;
+    const parent = fn.parent;
+    if ((ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent)) && ts.isIdentifier(parent.name)) return parent.name;
+    if (ts.isBinaryExpression(parent) && parent.right === fn && ts.isPropertyAccessExpression(parent.left)) return parent.left.name;
+    return undefined;
+  }
+
+  // Where the symbol at `position` is referred to: each reference's
+  // statement, and its function (not an arrow function, which is usually a
+  // callback of the statement around it) or else its top-level statement.
+  function referringSpans(project, file, position) {
+    const spans = [];
+    const span = (node, sf) => node && [node.getStart(sf), node.getEnd()];
+    for (const entry of project.service.findReferences(file, position) || []) {
+      for (const reference of entry.references) {
+        if (reference.isDefinition) continue;
+        const sf = project.program().getSourceFile(reference.fileName);
+        const node = sf && ts.getTokenAtPosition(sf, reference.textSpan.start);
+        const scope = node && ts.findAncestor(node, (n) => (ts.isFunctionLike(n) && !ts.isArrowFunction(n)) || (n.parent && ts.isSourceFile(n.parent)));
+        if (scope) spans.push({ file: reference.fileName, statement: span(ts.findAncestor(node, ts.isStatement), sf) || span(scope, sf), scope: span(scope, sf) });
+      }
+    }
+    return spans;
+  }
+
   // The name of the outermost property of a parameter's object type that
   // `node` is in the type of (`key` in `{ key: any }`); undefined outside one.
   function propertyOf(node, type) {
@@ -1521,8 +1580,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   function anyKeywordsOutsideFunctionTypes(type) {
     const found = [];
+    const arrayReference = (node) => ts.isTypeReferenceNode(node) && ts.isIdentifier(node.typeName) && /^(Readonly)?Array$/.test(node.typeName.text); // JSDoc's {Array}
     const structural = (node) =>
-      ts.isTypeLiteralNode(node) || ts.isPropertySignature(node) || ts.isUnionTypeNode(node) || ts.isArrayTypeNode(node) || ts.isParenthesizedTypeNode(node);
+      ts.isTypeLiteralNode(node) || ts.isPropertySignature(node) || ts.isUnionTypeNode(node) || ts.isArrayTypeNode(node) || ts.isParenthesizedTypeNode(node) || arrayReference(node);
     (function visit(node) {
       if (node.kind === ts.SyntaxKind.AnyKeyword) found.push(node);
       else if (structural(node)) ts.forEachChild(node, visit);
@@ -2540,6 +2600,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     thisTypeForObjectLiterals(project, params.targets);
     for (let round = 0; round < 2 && anyForContradictedDeclarations(project, params.targets); round++);
     unknownForUntypedParameters(project, params.targets); // an `any` that only a caller's argument contradicted may need nothing
+    unknownForAnyResultsAndFields(project, params.targets);
     contextualCallbackParameters(project, params.targets);
     const options = project.program().getOptionsDiagnostics().concat(project.program().getGlobalDiagnostics());
     if (options.length) {
