@@ -350,6 +350,33 @@ def test_members_subclasses_define_otherwise_are_declared_so_that_they_may(tmp_p
     assert node(tmp_path, "main.js") == before
 
 
+def test_results_and_fields_whose_users_need_nothing_of_the_value_are_unknown_not_any(tmp_path):
+    registry = (
+        "class Registry {\n  constructor() {\n    this.items = [];\n  }\n\n"
+        "  /** @param {*} item */\n  add(item) {\n    this.items.push(item);\n    return this;\n  }\n\n"
+        "  /** @return {Array} the items, oldest first */\n  list() {\n    return this.items.slice();\n  }\n"
+        "  /** @return {Array} */\n  names() {\n    return this.items.map((item) => item.name);\n  }\n}\n"
+        "module.exports = Registry;\n"
+    )
+    main = (
+        "const Registry = require('./registry');\n"
+        "const registry = new Registry().add({ name: 'a' }).add({ name: 'b' });\n"
+        "console.log(registry.list().length, JSON.stringify(registry.list()));\n"
+        "console.log(registry.names().map((name) => name.toUpperCase()));\n"
+    )
+    package = '{"name": "registry", "version": "1.0.0"}\n'
+    report, before = migrate_written(tmp_path, {"package.json": package, "registry.js": registry, "main.js": main}, "main.js")
+    text = (tmp_path / "registry.ts").read_text()
+    # what is stored is only handed out, except for the names read off it; the list is only counted and printed
+    assert "  declare items: { name: unknown; }[];\n" in text
+    assert "  list(): Array<unknown> {\n" in text
+    # main.ts calls toUpperCase() on what names() returns: that needs more than unknown
+    assert "  names(): Array<any> {\n" in text
+    assert report["suppressions"] == 0
+    compile_back(tmp_path)
+    assert node(tmp_path, "main.js") == before
+
+
 def test_a_function_passing_its_arguments_on_gets_a_rest_parameter_only_where_args_is_free(tmp_path):
     forward = (
         "/**\n * @param {number} a\n * @param {number} b\n */\nfunction sum(a, b) {\n  return a + b;\n}\n"

@@ -1267,8 +1267,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // with their new errors (for a caller that weighs the errors itself).
   // `users` (fnId -> referringSpans) puts back, for an error no edit's own
   // span explains, the edits of what is referred to in the statement around
-  // it, else in the function around it, else in its file. Returns the edits
-  // kept.
+  // it, else in the function around it, else in its file; where nothing
+  // explains an error, half of the edits left (the checker's order can make
+  // one, such as a circular result, TS7023). Returns the edits kept.
   function keepWhereNoNewErrors(project, targets, edits, errorsBefore = undefined, { sameResults = true, rounds = TRIAL_ROUNDS, unsettled = 'drop', users = undefined } = {}) {
     if (!edits.length) return [];
     const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
@@ -1296,6 +1297,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         if (unsettled === 'keep') break; // the new errors nothing explains stay
         unexplained.forEach((error) => kept.filter((edit) => edit.file === error.file).forEach((edit) => blamed.add(edit)));
         if (!blamed.size) kept.filter((edit) => changed.has(edit.fnId)).forEach((edit) => blamed.add(edit)); // results may change: what changed them
+        if (!blamed.size && users) kept.slice(0, Math.ceil(kept.length / 2)).forEach((edit) => blamed.add(edit)); // half of them, until it goes
         if (!blamed.size) break;
       }
       if (unsettled === 'keep' && round === rounds - 1) return kept;
@@ -1522,6 +1524,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // to pass it on or narrow it. An error where the value is used is blamed
   // on the functions and fields referred to in the function around it.
   function unknownForAnyResultsAndFields(project, targets) {
+    const before = errorsOf(project, targets, new Map()); // first: finding references changes the order the checker works in
     const edits = [];
     const users = new Map(); // owner -> spans of the functions (or top-level statements) referring to it
     for (const file of targets) {
@@ -1540,7 +1543,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         ts.forEachChild(node, visit);
       })(sf);
     }
-    keepWhereNoNewErrors(project, targets, edits, undefined, { sameResults: false, users });
+    keepWhereNoNewErrors(project, targets, edits, before, { sameResults: false, users, rounds: 2 * TRIAL_ROUNDS });
   }
 
   // The name a function is called by: its own, or the variable or property it is assigned to.
