@@ -1265,7 +1265,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // has no other explanation, the edits whose results changed are put back;
   // with `unsettled: 'keep'`, edits still left after the last round are kept
   // with their new errors (for a caller that weighs the errors itself).
-  // `users` (fnId -> referringSpans) puts back, for an error no edit's own
+  // `users` (fnId -> usesByName) puts back, for an error no edit's own
   // span explains, the edits of what is referred to in the statement around
   // it, else in the function around it, else in its file; where nothing
   // explains an error, half of the edits left (the checker's order can make
@@ -1522,11 +1522,11 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // {Array}` is `Array<any>`) and a class field's type: an `any` there
   // becomes `unknown` where nothing using the value needs more of it than
   // to pass it on or narrow it. An error where the value is used is blamed
-  // on the functions and fields referred to in the function around it.
+  // on the functions and fields named in the statement or function around it.
   function unknownForAnyResultsAndFields(project, targets) {
-    const before = errorsOf(project, targets, new Map()); // first: finding references changes the order the checker works in
+    const before = errorsOf(project, targets, new Map()); // first: looking up symbols changes the order the checker works in
     const edits = [];
-    const users = new Map(); // owner -> spans of the functions (or top-level statements) referring to it
+    const names = new Map(); // owner -> the name it is used by
     for (const file of targets) {
       const sf = project.program().getSourceFile(file);
       (function visit(node) {
@@ -1538,11 +1538,13 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
           for (const keyword of keywords) {
             edits.push({ file, owner, fnId: owner, fnStart: node.getStart(sf), fnEnd: node.getEnd(), typed: true, start: keyword.getStart(sf), length: 3, newText: 'unknown' });
           }
-          users.set(owner, referringSpans(project, file, name.getStart(sf)));
+          names.set(owner, name);
         }
         ts.forEachChild(node, visit);
       })(sf);
     }
+    const uses = usesOf(project, targets, [...names.values()]);
+    const users = new Map([...names].map(([owner, name]) => [owner, uses.get(name) || []]));
     keepWhereNoNewErrors(project, targets, edits, before, { sameResults: false, users, rounds: 2 * TRIAL_ROUNDS });
   }
 
@@ -1555,22 +1557,40 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return undefined;
   }
 
-  // Where the symbol at `position` is referred to: each reference's
-  // statement, and its function (not an arrow function, which is usually a
-  // callback of the statement around it) or else its top-level statement.
-  function referringSpans(project, file, position) {
-    const spans = [];
-    const span = (node, sf) => node && [node.getStart(sf), node.getEnd()];
-    for (const entry of project.service.findReferences(file, position) || []) {
-      for (const reference of entry.references) {
-        if (reference.isDefinition) continue;
-        const sf = project.program().getSourceFile(reference.fileName);
-        const node = sf && ts.getTokenAtPosition(sf, reference.textSpan.start);
-        const scope = node && ts.findAncestor(node, (n) => (ts.isFunctionLike(n) && !ts.isArrowFunction(n)) || (n.parent && ts.isSourceFile(n.parent)));
-        if (scope) spans.push({ file: reference.fileName, statement: span(ts.findAncestor(node, ts.isStatement), sf) || span(scope, sf), scope: span(scope, sf) });
-      }
+  // Where the declarations named by `names` (name nodes) are used:
+  // an identifier of the same text whose symbol is theirs (cheap, where
+  // finding each one's references costs seconds on a large program). For
+  // each use, its statement, and its function (not an arrow function, which
+  // is usually a callback of the statement around it) or else its top-level
+  // statement. Returns name node -> uses.
+  function usesOf(project, targets, names) {
+    const checker = project.program().getTypeChecker();
+    const symbolAt = (node) => {
+      const symbol = checker.getSymbolAtLocation(node);
+      return symbol && symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol; // an import is what it imports
+    };
+    const texts = new Set(names.map((name) => name.text));
+    const bySymbol = new Map();
+    const byText = new Map(); // names without a symbol (`req.get = function` on an untyped `req`): any use of the text
+    for (const name of names) {
+      const symbol = symbolAt(name);
+      if (symbol) bySymbol.set(symbol, name);
+      else byText.set(name.text, [...(byText.get(name.text) || []), name]);
     }
-    return spans;
+    const uses = new Map();
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      const span = (node) => node && [node.getStart(sf), node.getEnd()];
+      (function visit(node) {
+        const named = ts.isIdentifier(node) && texts.has(node.text) ? [bySymbol.get(symbolAt(node)), ...(byText.get(node.text) || [])] : [];
+        const scope = named.length && ts.findAncestor(node, (n) => (ts.isFunctionLike(n) && !ts.isArrowFunction(n)) || (n.parent && ts.isSourceFile(n.parent)));
+        for (const name of scope ? named : []) {
+          if (name && name !== node) uses.set(name, [...(uses.get(name) || []), { file, statement: span(ts.findAncestor(node, ts.isStatement)) || span(scope), scope: span(scope) }]);
+        }
+        ts.forEachChild(node, visit);
+      })(sf);
+    }
+    return uses;
   }
 
   // The name of the outermost property of a parameter's object type that
