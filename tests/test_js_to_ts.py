@@ -254,6 +254,36 @@ def test_files_option_converts_only_the_selection(tmp_path):
     assert not (root / "src" / "greeter.ts").exists()
 
 
+def test_a_partial_migration_leaves_what_the_project_has_as_it_was(tmp_path):
+    files = {
+        "package.json": '{"name": "partial", "version": "1.0.0"}\n',
+        "main.js": "const { total } = require('./lib/util');\nconst { label } = require('./lib/api');\nconsole.log(label(total([1, 2, 3])));\n",
+        # types written by hand beside the JavaScript: TypeScript would read api.ts instead of them
+        "lib/api.js": "exports.label = (n) => `total: ${n}`;\n",
+        "lib/api.d.ts": "export declare function label(n: number): string;\n",
+        "lib/util.js": "/** @param {number[]} xs */\nfunction total(xs) {\n  return xs.reduce((a, b) => a + b, 0);\n}\nmodule.exports = { total };\n",
+        # the project's own type test, which fails on purpose, and a script in V8's native syntax
+        "types/check.ts": "import { label } from '../lib/api';\nexport const wrong: number = label(1);\n",
+        "test/native.js": "const a = {};\nconsole.log(%HaveSameMap(a, {}));\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    before = node(tmp_path, "main.js")
+    report = migrate(tmp_path, "--files", "lib/*")
+    assert report["status"] == "ok", report["message"]
+    assert report["skipped"] == [{"path": "lib/api.js", "reason": "kept as JavaScript: api.d.ts declares its types by hand"}]
+    assert (tmp_path / "lib" / "util.ts").exists() and (tmp_path / "lib" / "api.js").exists()
+    assert json.loads((tmp_path / "tsconfig.json").read_text())["exclude"] == ["node_modules", "test/native.js"]
+    # the type test's error was there before the migration, in a file it does not change
+    assert report["errors_after"] == 0 and report["errors_preexisting"] == 1
+    assert "1 error(s) the project already had in files the migration does not change" in report["verification"]["command"]
+    assert (tmp_path / "types" / "check.ts").read_text() == files["types/check.ts"]
+    assert [line.split(": error ")[1][:6] for line in type_errors(tmp_path)] == ["TS2322"]
+    subprocess.run([*TSC, "-p", "tsconfig.json", *TYPE_ROOTS], cwd=tmp_path, capture_output=True, text=True)  # emits despite that error
+    assert node(tmp_path, "main.js") == before == "total: 6\n"
+
+
 def test_a_class_field_set_outside_the_constructor_gets_a_definite_assignment_assertion(tmp_path):
     (tmp_path / "package.json").write_text('{"name": "fields", "version": "1.0.0"}\n')
     (tmp_path / "counter.js").write_text(

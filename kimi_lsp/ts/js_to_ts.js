@@ -702,7 +702,16 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     for (const file of migrate) {
       if (!result[file].skipped) result[file].text = jsxSpecifiersToJs(file, result[file].text, jsxFiles);
     }
-    return { files: result, graph };
+    // JavaScript left as it is that does not parse (V8's `%HaveSameMap(…)` in
+    // a test run with --allow-natives-syntax): tsc reports its syntax errors
+    // even unchecked, so the tsconfig leaves it out.
+    const unparsed = {};
+    for (const file of params.files.filter((f) => !result[f] && /\.[cm]?jsx?$/.test(f))) {
+      const sf = project.program().getSourceFile(file);
+      const error = sf && firstSyntaxError(sf);
+      if (error) unparsed[file] = { skipped: error, exports: exportNames(project.program().getTypeChecker(), sf) };
+    }
+    return { files: result, graph, unparsed };
   }
 
   // ------------------------------------------------------------ types (TypeScript program)

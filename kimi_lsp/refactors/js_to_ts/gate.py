@@ -18,6 +18,7 @@ import json
 import shlex
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -29,7 +30,7 @@ from kimi_lsp.refactors.js_to_ts.reconcile import reconcile
 from kimi_lsp.errors import UserError
 from kimi_lsp.swarm.changeset import Changeset, edits_between
 from kimi_lsp.swarm.scheduler import TransientError
-from kimi_lsp.swarm.verify import Verification, materialize, native_tsc_errors, run_tsc
+from kimi_lsp.swarm.verify import TSC_ERROR_LINE, Verification, materialize, native_tsc_errors, run_tsc
 from kimi_lsp.ts.client import native_tsc_command, tsc_command
 
 if TYPE_CHECKING:
@@ -100,19 +101,24 @@ async def finish_and_verify(session: JsToTsSession, changeset: Changeset) -> Ver
         checker = "tsc (typescript@7)" if errors == [] else "tsc"
         if errors != []:  # tsc, the TypeScript the migration typed with, judges
             errors = await run_tsc(tsc, after, config)
+        preexisting = Preexisting(session, changeset, partial(run_tsc, tsc))
+        errors = await preexisting.without(errors)
         for _ in range(RECONCILE_ROUNDS):
             reconciled = errors and reconcile(finals, errors, str(after))
             if not reconciled:
                 break
             finals, suppressions = reconciled.texts, suppressions + reconciled.added - reconciled.removed
             _write(changeset, ws, after, moved, finals, reconciled.changed)
-            errors = await run_tsc(tsc, after, config)
+            errors = await preexisting.without(await run_tsc(tsc, after, config))
         tsc_seconds = time.monotonic() - started
         broken, command_lines = False, []
         if session.request.verify and not errors:
             broken, command_lines = await _project_command(session, after, config)
+    command = session._verify_command(checker)
+    if preexisting.count:
+        command += f"; {preexisting.count} error(s) the project already had in files the migration does not change are left as they were"
     verification = MigrationVerification(
-        session._verify_command(checker),
+        command,
         residual["errorsBefore"] + model_fixed,
         len(errors),
         time.monotonic() - started,
@@ -127,11 +133,67 @@ async def finish_and_verify(session: JsToTsSession, changeset: Changeset) -> Ver
         "errors_before": residual["errorsBefore"] + model_fixed,  # before the model's fixes, if any
         "errors_after": len(errors),
         "tsc_seconds": round(tsc_seconds, 3),
+        "errors_preexisting": preexisting.count,
     }
     if session.settings:
         verification.extra["model_fixed"] = model_fixed
         verification.extra["model_typed"] = model_typed  # `any`s the model replaced
     return verification
+
+
+class Preexisting:
+    """Errors in files the migration does not change that the project had before it.
+
+    A project's own TypeScript (type tests written for tsd, say) may not
+    type-check under the tsconfig the migration writes; those errors are
+    the project's, not the migration's. The original project is checked
+    once, with the same tsconfig and checker, only when the result has
+    errors outside the migrated files; errors there that it had before are
+    left out of the count, and counted apart.
+    """
+
+    def __init__(self, session: JsToTsSession, changeset: Changeset, check):
+        self.session = session
+        self.migrated = {m.new for m in changeset.moves} | set(changeset.creates) | set(changeset.changes)
+        self.check = check  # (cwd, config) -> error lines
+        self.known: Counter | None = None
+        self.count = 0
+
+    async def without(self, errors: list[str]) -> list[str]:
+        outside = [line for line in errors if self._path(line) not in self.migrated]
+        self.count = 0
+        if not outside:
+            return errors
+        if self.known is None:
+            self.known = await self._before()
+        known = Counter(self.known)
+        fresh = []
+        for line in outside:  # by place and code: the files are unchanged, and a message may list a union in another order
+            key = self._place(line)
+            if known[key]:
+                known[key] -= 1
+            else:
+                fresh.append(line)
+        self.count = len(outside) - len(fresh)
+        return [line for line in errors if self._path(line) in self.migrated] + fresh
+
+    @staticmethod
+    def _path(line: str) -> str | None:
+        match = TSC_ERROR_LINE.match(line.strip())
+        return match["path"] if match else None
+
+    @staticmethod
+    def _place(line: str) -> str:
+        match = TSC_ERROR_LINE.match(line.strip())
+        return f"{match['path']}({match['line']},{match['col']}) {match['code']}" if match else line
+
+    async def _before(self) -> Counter:
+        ws = self.session.ws
+        with tempfile.TemporaryDirectory(prefix="kimi-ts-before-") as before_dir:
+            before = Path(before_dir)
+            await asyncio.to_thread(materialize, ws, None, before)
+            (before / "tsconfig.json").write_text(self.session.tsconfig, encoding="utf-8")
+            return Counter(self._place(line) for line in await self.check(before, verify_config(ws.root, before)))
 
 
 async def _error_count(session: JsToTsSession, texts: dict[str, str], moved: dict[str, str]) -> int:

@@ -35,6 +35,15 @@ def new_path(rel: str, jsx: bool) -> str:
     return stem + target
 
 
+DECLARATION_SUFFIXES = {"js": ".d.ts", "jsx": ".d.ts", "mjs": ".d.mts", "cjs": ".d.cts"}
+
+
+def declaration_path(rel: str) -> str:
+    """Where TypeScript looks for a JavaScript file's declarations: a.js -> a.d.ts, a.cjs -> a.d.cts."""
+    stem, suffix = rel.rsplit(".", 1)
+    return stem + DECLARATION_SUFFIXES[suffix]
+
+
 def untyped_declaration(rel: str, reason: str, names: list[str], esm_package: bool) -> tuple[str, str] | None:
     """A declaration file beside a kept CommonJS file TypeScript rejects, so importers see it as untyped.
 
@@ -45,7 +54,7 @@ def untyped_declaration(rel: str, reason: str, names: list[str], esm_package: bo
     each `any` (named imports need them declared). An ES module has no
     `export =`, so it gets none.
     """
-    stem, suffix = rel.rsplit(".", 1)
+    suffix = rel.rsplit(".", 1)[1]
     if suffix == "mjs" or (esm_package and suffix != "cjs"):
         return None
     name = rel.rsplit("/", 1)[-1]
@@ -57,7 +66,7 @@ def untyped_declaration(rel: str, reason: str, names: list[str], esm_package: bo
         f"declare namespace untyped {{\n{members}}}\n"
         "export = untyped;\n"
     )
-    return stem + (".d.cts" if suffix == "cjs" else ".d.ts"), text
+    return declaration_path(rel), text
 
 
 def read_package(text: str | None) -> dict:

@@ -25,6 +25,7 @@ from kimi_lsp.refactors.js_to_ts.planning import plan_groups, to_groups
 from kimi_lsp.refactors.js_to_ts.project import (
     ProjectFacts,
     amended_tsconfig,
+    declaration_path,
     kimi_type_roots,
     new_path,
     new_tsconfig,
@@ -113,8 +114,12 @@ class JsToTsSession:
         selected = []
         for rel in candidates:
             name = rel.rsplit("/", 1)[-1]
+            declared = declaration_path(rel)
             if any(fnmatch.fnmatch(name, pattern) for pattern in TOOL_CONFIG):
                 self.skipped[rel] = "a tool's configuration file, loaded by its .js name"
+            elif self.ws.exists(declared):
+                # TypeScript reads a.ts before a.d.ts: the declarations its users see would go unused
+                self.skipped[rel] = f"kept as JavaScript: {declared.rsplit('/', 1)[-1]} declares its types by hand"
             else:
                 selected.append(rel)
         if not selected:
@@ -142,6 +147,9 @@ class JsToTsSession:
         )
         await warm_up
         esm_package = self.package.get("type") == "module"
+        untyped: dict[str, tuple[str, list[str]]] = {}  # JavaScript out of the TypeScript program -> (why, its export names)
+        for path, info in result.get("unparsed", {}).items():  # not selected, and does not parse
+            untyped[self.ws.relative(path)] = (info["skipped"], info["exports"])
         for rel in selected:
             info = result["files"].get(self.ws.absolute(rel))
             if info is None:
@@ -150,7 +158,7 @@ class JsToTsSession:
             if "skipped" in info:
                 self.skipped[rel] = info["skipped"]
                 if info.get("unparseable"):
-                    self.facts.unparseable.append(rel)
+                    untyped[rel] = (info["skipped"], info["exports"])
                 continue
             target = new_path(rel, info["jsx"])
             if self.ws.exists(target):
@@ -161,6 +169,7 @@ class JsToTsSession:
             self.facts.node_builtins |= info["usesNode"]
             is_esm = rel.endswith(".mjs") or (esm_package and not rel.endswith(".cjs")) or not info["commonJs"]
             self.facts.bundler_specifiers |= is_esm and info["extensionless"] and not rel.endswith(".mjs") and not esm_package
+        self.facts.unparseable = sorted(untyped)
         self.facts.partial = any(f not in self.prepared for f in self.ws.source_files(JS_SUFFIXES))
         self.facts.has_node_types = kimi_type_roots(self.ws.root) is None
         renames = {p.old: p.new for p in self.prepared.values()}
@@ -171,9 +180,8 @@ class JsToTsSession:
         )
         graph = self.sidecars.relative_graph(result["graph"])
         imported = {dep for deps in graph.values() for dep in deps}
-        for rel in self.facts.unparseable:
-            names = result["files"][self.ws.absolute(rel)].get("exports", [])
-            declared = untyped_declaration(rel, self.skipped[rel], names, esm_package) if rel in imported else None
+        for rel, (reason, names) in untyped.items():
+            declared = untyped_declaration(rel, reason, names, esm_package) if rel in imported else None
             if declared and not self.ws.exists(declared[0]):
                 self.declarations[declared[0]] = declared[1]
         modules = {p.old: p.module for p in self.prepared.values()}
