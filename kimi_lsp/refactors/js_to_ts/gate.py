@@ -160,7 +160,7 @@ class Preexisting:
         self.count = 0
 
     async def without(self, errors: list[str]) -> list[str]:
-        outside = [line for line in errors if self._path(line) not in self.migrated]
+        outside = [line for line in errors if self._path(line) not in self.migrated | {None}]  # an error without a file is the config's
         self.count = 0
         if not outside:
             return errors
@@ -175,7 +175,7 @@ class Preexisting:
             else:
                 fresh.append(line)
         self.count = len(outside) - len(fresh)
-        return [line for line in errors if self._path(line) in self.migrated] + fresh
+        return [line for line in errors if line not in outside] + fresh
 
     @staticmethod
     def _path(line: str) -> str | None:
