@@ -1554,7 +1554,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     }
     const uses = usesOf(project, targets, [...names.values()]);
     const users = new Map([...names].map(([owner, name]) => [owner, uses.get(name) || []]));
-    keepWhereNoNewErrors(project, targets, edits, before, { sameResults: false, users, rounds: 2 * TRIAL_ROUNDS });
+    keepWhereNoNewErrors(project, targets, edits, before, { sameResults: false, users });
   }
 
   // The name a function is called by: its own, or the variable or property it is assigned to.
