@@ -407,6 +407,32 @@ def test_results_and_fields_whose_users_need_nothing_of_the_value_are_unknown_no
     assert node(tmp_path, "main.js") == before
 
 
+def test_a_type_inferred_from_a_package_for_two_parameters_is_imported_once(tmp_path):
+    package = tmp_path / "node_modules" / "matchlib"
+    package.mkdir(parents=True)
+    (package / "package.json").write_text('{"name": "matchlib", "version": "1.0.0", "main": "index.js", "types": "index.d.ts"}\n')
+    (package / "index.d.ts").write_text(
+        "export type Matcher = string | RegExp;\ndeclare function match(matcher: Matcher, text: string): boolean;\nexport default match;\n"
+    )
+    (package / "index.js").write_text(
+        "const match = (m, text) => (typeof m === 'string' ? text.includes(m) : m.test(text));\nmodule.exports = match;\nmodule.exports.default = match;\n"
+    )
+    main = (
+        "const match = require('matchlib').default;\n"
+        "function first(matcher, list) {\n  return list.find((text) => match(matcher, text));\n}\n"
+        "function every(matcher, list) {\n  return list.every((text) => match(matcher, text));\n}\n"
+        "console.log(first('a', ['xa', 'b']), every(/b/, ['b', 'ab']));\n"
+    )
+    report, before = migrate_written(tmp_path, {"package.json": '{"name": "f", "version": "1.0.0"}\n', "main.js": main}, "main.js")
+    text = (tmp_path / "main.ts").read_text()
+    # usage inference imports Matcher for each parameter it types with it: twice would not parse, and cost the file every type
+    assert text.startswith("import match, { Matcher } from 'matchlib';\nfunction first(matcher: Matcher, ")
+    assert "function every(matcher: Matcher, " in text and "(text: string) => match(matcher, text)" in text
+    assert report["suppressions"] == 0
+    compile_back(tmp_path)
+    assert node(tmp_path, "main.js") == before == "xa true\n"
+
+
 def test_a_function_passing_its_arguments_on_gets_a_rest_parameter_only_where_args_is_free(tmp_path):
     forward = (
         "/**\n * @param {number} a\n * @param {number} b\n */\nfunction sum(a, b) {\n  return a + b;\n}\n"

@@ -951,9 +951,21 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // Where inferFromUsage cannot write an annotation (`fn.items = []` on a
   // function), it writes a JSDoc `@type` comment, which TypeScript ignores in
   // a .ts file: only noise in the user's code, so it is left out.
+  // A combined fix may also add the same import twice, one for each use of a
+  // type it names (`import anymatch, { Matcher }, { Matcher } from
+  // 'anymatch'`), which does not parse and would cost the file the whole
+  // round: an insert repeating one at the same place goes.
   const JSDOC_TYPE = /^\s*\/\*\*[^]*@(type|param|returns?)\s*\{/;
   function codefixEdits(project, file, fixId) {
-    return editsFor(combinedFix(project, file, fixId), file).filter((change) => !JSDOC_TYPE.test(change.newText));
+    const inserts = new Set();
+    return editsFor(combinedFix(project, file, fixId), file).filter((change) => {
+      if (JSDOC_TYPE.test(change.newText)) return false;
+      if (change.span.length) return true;
+      const key = `${change.span.start}:${change.newText}`;
+      if (inserts.has(key)) return false;
+      inserts.add(key);
+      return true;
+    });
   }
 
   function types(params) {
