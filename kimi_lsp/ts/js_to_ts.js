@@ -1286,11 +1286,10 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // has no other explanation, the edits whose results changed are put back;
   // with `unsettled: 'keep'`, edits still left after the last round are kept
   // with their new errors (for a caller that weighs the errors itself).
-  // `users` (fnId -> usesByName) puts back, for an error no edit's own
-  // span explains, the edits of what is referred to in the statement around
-  // it, else in the function around it, else in its file; where nothing
-  // explains an error, half of the edits left (the checker's order can make
-  // one, such as a circular result, TS7023). Returns the edits kept.
+  // `users` (fnId -> usesOf) puts back, for an error no edit's own span
+  // explains, the edits of what is used in the statement around it, else in
+  // the function around it, else in its file; where nothing explains an
+  // error, half of the edits left, until it goes. Returns the edits kept.
   function keepWhereNoNewErrors(project, targets, edits, errorsBefore = undefined, { sameResults = true, rounds = TRIAL_ROUNDS, unsettled = 'drop', users = undefined } = {}) {
     if (!edits.length) return [];
     const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
@@ -1518,8 +1517,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // function only passes on, compares or narrows needs nothing of its value:
   // `unknown` says so, and keeps the function from using it unchecked. Every
   // `any` in a parameter's annotation outside function types and type
-  // arguments (`x: any`, `x: any[]` or `Array<any>`, `opts: { a: any }`) becomes `unknown`
-  // where the whole program stays as it was (keepWhereNoNewErrors).
+  // arguments (`x: any`, `x: any[]` or `Array<any>`, `opts: { a: any }`)
+  // becomes `unknown` where the whole program stays as it was
+  // (keepWhereNoNewErrors).
   function unknownForUntypedParameters(project, targets) {
     const edits = [];
     for (const file of targets) {

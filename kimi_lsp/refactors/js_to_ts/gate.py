@@ -6,9 +6,11 @@ the line above them (computed in the sidecar on the whole program); then the
 result is materialized in a temporary directory and checked with a real
 `tsc --noEmit`: typescript@7's native tsc when it is there, whose zero stands
 (a line it judges unlike the TypeScript that placed the suppressions takes
-`@ts-ignore`, which satisfies both), else the TypeScript 5 tsc. With `--verify CMD`, the command runs on a snapshot of the
-original and on the migrated snapshot compiled back to JavaScript; a command
-that passed before and fails after fails the run.
+`@ts-ignore`, which satisfies both), else the TypeScript 5 tsc. Errors the
+project already had in files the migration does not change are its own, and
+counted apart (Preexisting). With `--verify CMD`, the command runs on a
+snapshot of the original and on the migrated snapshot compiled back to
+JavaScript; a command that passed before and fails after fails the run.
 """
 
 from __future__ import annotations
