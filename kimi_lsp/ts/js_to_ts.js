@@ -1596,7 +1596,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     for (const name of names) {
       const symbol = symbolAt(name);
       if (symbol) bySymbol.set(symbol, name);
-      else byText.set(name.text, [...(byText.get(name.text) || []), name]);
+      else if (byText.has(name.text)) byText.get(name.text).push(name);
+      else byText.set(name.text, [name]);
     }
     const uses = new Map();
     for (const file of targets) {
@@ -1606,7 +1607,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         const named = ts.isIdentifier(node) && texts.has(node.text) ? [bySymbol.get(symbolAt(node)), ...(byText.get(node.text) || [])] : [];
         const scope = named.length && ts.findAncestor(node, (n) => (ts.isFunctionLike(n) && !ts.isArrowFunction(n)) || (n.parent && ts.isSourceFile(n.parent)));
         for (const name of scope ? named : []) {
-          if (name && name !== node) uses.set(name, [...(uses.get(name) || []), { file, statement: span(ts.findAncestor(node, ts.isStatement)) || span(scope), scope: span(scope) }]);
+          if (!name || name === node) continue;
+          if (!uses.has(name)) uses.set(name, []);
+          uses.get(name).push({ file, statement: span(ts.findAncestor(node, ts.isStatement)) || span(scope), scope: span(scope) });
         }
         ts.forEachChild(node, visit);
       })(sf);

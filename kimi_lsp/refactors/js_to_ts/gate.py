@@ -162,7 +162,10 @@ class Preexisting:
         self.count = 0
 
     async def without(self, errors: list[str]) -> list[str]:
-        outside = [line for line in errors if self._path(line) not in self.migrated | {None}]  # an error without a file is the config's
+        ours, outside = [], []
+        for line in errors:  # an error without a file is the config's, so the migration's
+            path = self._path(line)
+            (ours if path is None or path in self.migrated else outside).append(line)
         self.count = 0
         if not outside:
             return errors
@@ -177,7 +180,7 @@ class Preexisting:
             else:
                 fresh.append(line)
         self.count = len(outside) - len(fresh)
-        return [line for line in errors if line not in outside] + fresh
+        return ours + fresh
 
     @staticmethod
     def _path(line: str) -> str | None:
