@@ -269,3 +269,18 @@ def test_edits_between_always_reproduces_the_new_text(old_parts, new_parts):
     old, new = "".join(old_parts), "".join(new_parts)
 
     assert apply(old, edits_between(old, new)) == new
+
+
+def test_a_long_line_changed_in_many_places_gets_narrow_edits_that_reproduce_it():
+    # a bundle's one long line, typed here and there: past LONG_BLOCK words the
+    # word diff takes its fast path, and must stay exact (the 😀 shifts columns)
+    statements = [f"var v{i} = f(v{i - 1}, '😀');" if i == 7 else f"var v{i} = f(v{i - 1});" for i in range(3000)]
+    old = "head();\n" + " ".join(statements) + "\ntail();\n"
+    typed = [s.replace(f"var v{i} =", f"var v{i}: number =") if i % 250 == 3 else s for i, s in enumerate(statements)]
+    new = "head();\n" + " ".join(typed) + "\ntail();\n"
+
+    edits = edits_between(old, new)
+
+    assert apply(old, edits) == new
+    assert len(edits) == 12 and all(e.start[0] == 1 and e.end[0] == 1 for e in edits)
+    assert sum(e.end[1] - e.start[1] for e in edits) < 200  # each edit narrows to about the words it changes

@@ -14,9 +14,10 @@ def _utf16_len(text: str) -> int:
 def line_starts(text: str) -> list[int]:
     """Offsets where each line begins, so position lookups need no rescans."""
     starts = [0]
-    for index, char in enumerate(text):
-        if char == "\n":
-            starts.append(index + 1)
+    index = text.find("\n")
+    while index != -1:
+        starts.append(index + 1)
+        index = text.find("\n", index + 1)
     return starts
 
 
@@ -27,6 +28,9 @@ def offset_at(text: str, line: int, character: int, starts: list[int] | None = N
         return len(text)
     start = starts[line]
     end = starts[line + 1] - 1 if line + 1 < len(starts) else len(text)
+    prefix = text[start : min(end, start + character)]
+    if prefix.isascii() or _utf16_len(prefix) == len(prefix):  # no surrogate pairs: a unit is a code point
+        return start + len(prefix)
     units = 0
     offset = start
     while offset < end and units < character:
