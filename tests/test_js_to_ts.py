@@ -433,6 +433,46 @@ def test_a_type_inferred_from_a_package_for_two_parameters_is_imported_once(tmp_
     assert node(tmp_path, "main.js") == before == "xa true\n"
 
 
+def test_a_type_inferred_from_usage_that_other_uses_contradict_or_too_long_to_read_is_any(tmp_path):
+    # a test framework without types: inferFromUsage types `t` as the shape
+    # of its uses, `{ deepEqual: (arg0: number, arg1: number, arg2: string)
+    # => void; ... }` from the last call, which the other calls contradict
+    package = tmp_path / "node_modules" / "minitest"
+    package.mkdir(parents=True)
+    (package / "package.json").write_text('{"name": "minitest", "version": "1.0.0", "main": "index.js"}\n')
+    (package / "index.js").write_text(
+        "module.exports = function test(name, body) {\n"
+        "  const same = (a, b, msg) => console.log(JSON.stringify(a) === JSON.stringify(b) ? 'ok' : 'not ok', name, msg);\n"
+        "  body({ deepEqual: same, same, end: () => {} });\n"
+        "};\n"
+    )
+    main = (
+        "const test = require('minitest');\n"
+        "function twice(n) {\n  return n * 2;\n}\n"
+        "function parse(query) {\n  const out = {};\n"
+        "  for (const pair of query.split('&')) out[pair.split('=')[0]] = pair.split('=')[1];\n  return out;\n}\n"
+        "test('parse', function (t) {\n"
+        "  t.deepEqual(parse('a=1'), { a: '1' }, 'one');\n"
+        "  t.deepEqual(parse('a=1&b=2'), { a: '1', b: '2' }, 'two');\n"
+        "  t.deepEqual(parse('name=x&size=big'), { name: 'x', size: 'big' }, 'words');\n"
+        "  t.deepEqual(twice(2), 4, 'twice');\n"
+        "  t.end();\n"
+        "});\n"
+        # consistent uses, but the type of them all runs to a paragraph
+        "test('shapes', function (t) {\n"
+        "  t.same({ name: 'x', size: 'big', colour: 'red' }, { name: 'x', size: 'big', colour: 'red' }, 'flat');\n"
+        "  t.same({ id: 1, tags: ['a'], nested: { deep: true } }, { id: 1, tags: ['a'], nested: { deep: true } }, 'nested');\n"
+        "});\n"
+    )
+    report, before = migrate_written(tmp_path, {"package.json": '{"name": "q", "version": "1.0.0"}\n', "main.js": main}, "main.js")
+    text = (tmp_path / "main.ts").read_text()
+    assert "test('parse', function (t: any) {" in text and "test('shapes', function (t: any) {" in text
+    assert "function twice(n: number) {" in text  # a type that reads on a line is still inferred
+    assert report["errors_after"] == 0 and report["suppressions"] == 0
+    compile_back(tmp_path)
+    assert node(tmp_path, "main.js") == before == "ok parse one\nok parse two\nok parse words\nok parse twice\nok shapes flat\nok shapes nested\n"
+
+
 def test_a_function_passing_its_arguments_on_gets_a_rest_parameter_only_where_args_is_free(tmp_path):
     forward = (
         "/**\n * @param {number} a\n * @param {number} b\n */\nfunction sum(a, b) {\n  return a + b;\n}\n"

@@ -955,6 +955,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // type it names (`import anymatch, { Matcher }, { Matcher } from
   // 'anymatch'`), which does not parse and would cost the file the whole
   // round: an insert repeating one at the same place goes.
+  // A type inferred from usage too long to read on a line is `any` instead
+  // (see readableType).
   const JSDOC_TYPE = /^\s*\/\*\*[^]*@(type|param|returns?)\s*\{/;
   function codefixEdits(project, file, fixId) {
     const inserts = new Set();
@@ -965,7 +967,22 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       if (inserts.has(key)) return false;
       inserts.add(key);
       return true;
+    }).map((change) => {
+      const annotation = fixId === 'inferFromUsage' && /^: ([^]+)$/.exec(change.newText);
+      return annotation && !readableType(annotation[1]) ? { ...change, newText: ': any' } : change;
     });
+  }
+
+  // inferFromUsage writes the shape of every use: a test framework's `t`
+  // becomes `{ deepEqual: (arg0: any, arg1: { a: string[]; } | { b: ... }) =>
+  // void; end: () => void; }`, its members' parameters the union of every
+  // object literal passed. Past a line's worth such a type is one no one
+  // would write, and mostly wrong where it is exact (the later errors, and
+  // their suppressions, come from it). The residual steps narrow the `any`
+  // it gets instead to `unknown` where nothing needs more.
+  const READABLE_TYPE = 100; // characters (bench/migration: 60 to 200 tried)
+  function readableType(text) {
+    return text.length <= READABLE_TYPE;
   }
 
   function types(params) {
@@ -1471,7 +1488,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       for (const change of editsFor(combinedFix(project, file, 'inferFromUsage'), file)) {
         const match = /^: ([^]+)$/.exec(change.newText);
         const removed = at.get(change.span.start);
-        if (!match || removed === undefined || change.span.length || /\bany\b|import\(/.test(match[1])) continue;
+        if (!match || removed === undefined || change.span.length || /\bany\b|import\(/.test(match[1]) || !readableType(match[1])) continue;
         inferred.set(`${file}:${removed}`, match[1]);
       }
     }
@@ -2520,7 +2537,10 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // the parameter it is passed to as well.
   function contradictedAt(checker, sf, diag) {
     const found = new Set();
-    const add = (declaration) => declaration && retypable(declaration) && found.add(declaration);
+    const add = (declaration) => {
+      const owner = declaration && (retypable(declaration) ? declaration : typeOwner(declaration));
+      if (owner) found.add(owner);
+    };
     const token = ts.getTokenAtPosition(sf, diag.start);
     const node = ts.findAncestor(token, (n) => n.getStart(sf) === diag.start && n.getEnd() === diag.start + diag.length) || token;
     if (ts.isPropertyAccessExpression(token.parent) && token.parent.name === token && diag.code === NO_SUCH_PROPERTY) {
@@ -2556,6 +2576,20 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     // `f().x` where f's result type says it may be null
     if (POSSIBLY_NULLISH.includes(diag.code) && ts.isCallExpression(node)) add(checker.getResolvedSignature(node)?.declaration);
     return [...found];
+  }
+
+  // The declaration whose written type holds `node`, a member or a parameter
+  // inside a type literal (`deepEqual` and its `arg0` in `t: { deepEqual:
+  // (arg0: number) => void }`), where it can be typed `any`: a type inferred
+  // from some uses that others contradict is wrong as a whole.
+  function typeOwner(node) {
+    let inner = node;
+    let outer = node.parent;
+    while (outer && (ts.isTypeNode(outer) || ts.isTypeElement(outer) || (ts.isParameter(outer) && outer.parent && !outer.parent.body))) {
+      inner = outer;
+      outer = outer.parent;
+    }
+    return inner !== node && outer && outer.type === inner && retypable(outer) ? outer : undefined;
   }
 
   // The declaration of what `expr` names: a variable or parameter, or the member of `a.b`.
