@@ -407,15 +407,24 @@ def test_results_and_fields_whose_users_need_nothing_of_the_value_are_unknown_no
     assert node(tmp_path, "main.js") == before
 
 
-def test_a_type_inferred_from_a_package_for_two_parameters_is_imported_once(tmp_path):
-    package = tmp_path / "node_modules" / "matchlib"
+def install_package(root: Path, name: str, files: dict[str, str]) -> None:
+    """A package in root's node_modules: index.js, and its types where files has an index.d.ts."""
+    package = root / "node_modules" / name
     package.mkdir(parents=True)
-    (package / "package.json").write_text('{"name": "matchlib", "version": "1.0.0", "main": "index.js", "types": "index.d.ts"}\n')
-    (package / "index.d.ts").write_text(
-        "export type Matcher = string | RegExp;\ndeclare function match(matcher: Matcher, text: string): boolean;\nexport default match;\n"
-    )
-    (package / "index.js").write_text(
-        "const match = (m, text) => (typeof m === 'string' ? text.includes(m) : m.test(text));\nmodule.exports = match;\nmodule.exports.default = match;\n"
+    types = ', "types": "index.d.ts"' if "index.d.ts" in files else ""
+    (package / "package.json").write_text(f'{{"name": "{name}", "version": "1.0.0", "main": "index.js"{types}}}\n')
+    for file, text in files.items():
+        (package / file).write_text(text)
+
+
+def test_a_type_inferred_from_a_package_for_two_parameters_is_imported_once(tmp_path):
+    install_package(
+        tmp_path,
+        "matchlib",
+        {
+            "index.d.ts": "export type Matcher = string | RegExp;\ndeclare function match(matcher: Matcher, text: string): boolean;\nexport default match;\n",
+            "index.js": "const match = (m, text) => (typeof m === 'string' ? text.includes(m) : m.test(text));\nmodule.exports = match;\nmodule.exports.default = match;\n",
+        },
     )
     main = (
         "const match = require('matchlib').default;\n"
@@ -437,15 +446,8 @@ def test_a_type_inferred_from_usage_that_other_uses_contradict_or_too_long_to_re
     # a test framework without types: inferFromUsage types `t` as the shape
     # of its uses, `{ deepEqual: (arg0: number, arg1: number, arg2: string)
     # => void; ... }` from the last call, which the other calls contradict
-    package = tmp_path / "node_modules" / "minitest"
-    package.mkdir(parents=True)
-    (package / "package.json").write_text('{"name": "minitest", "version": "1.0.0", "main": "index.js"}\n')
-    (package / "index.js").write_text(
-        "module.exports = function test(name, body) {\n"
-        "  const same = (a, b, msg) => console.log(JSON.stringify(a) === JSON.stringify(b) ? 'ok' : 'not ok', name, msg);\n"
-        "  body({ deepEqual: same, same, end: () => {} });\n"
-        "};\n"
-    )
+    same = "(a, b, msg) => console.log(JSON.stringify(a) === JSON.stringify(b) ? 'ok' : 'not ok', name, msg)"
+    install_package(tmp_path, "minitest", {"index.js": f"module.exports = function test(name, body) {{\n  const same = {same};\n  body({{ deepEqual: same, same, end: () => {{}} }});\n}};\n"})
     main = (
         "const test = require('minitest');\n"
         "function twice(n) {\n  return n * 2;\n}\n"
@@ -583,10 +585,7 @@ def test_a_module_value_declared_with_its_name_becomes_that_name_exported(tmp_pa
 
 def with_untyped_package(root: Path) -> Path:
     """node_modules/dotpad: a package without type declarations (node_modules is not committed)."""
-    package = root / "node_modules" / "dotpad"
-    package.mkdir(parents=True)
-    (package / "package.json").write_text('{"name": "dotpad", "version": "1.0.0", "main": "index.js"}\n')
-    (package / "index.js").write_text("module.exports = function pad(text, width) {\n  return String(text).padEnd(width, '.');\n};\n")
+    install_package(root, "dotpad", {"index.js": "module.exports = function pad(text, width) {\n  return String(text).padEnd(width, '.');\n};\n"})
     return root
 
 
