@@ -475,6 +475,58 @@ def test_a_type_inferred_from_usage_that_other_uses_contradict_or_too_long_to_re
     assert node(tmp_path, "main.js") == before == "ok parse one\nok parse two\nok parse words\nok parse twice\nok shapes flat\nok shapes nested\n"
 
 
+def test_a_this_type_usage_inference_writes_outside_a_class_becomes_the_classes_passing_this_or_any(tmp_path):
+    # describe(this) in Square and in Circle: inferred `this|this`; copy(this) also in an unnamed class
+    shapes = (
+        "function copy(source) {\n"
+        "  return Object.assign(Object.create(Object.getPrototypeOf(source)), source);\n"
+        "}\n"
+        "function describe(shape) {\n"
+        "  return shape.kind + ' ' + shape.size;\n"
+        "}\n"
+        "class Square {\n"
+        "  constructor(size) {\n"
+        "    this.kind = 'square';\n"
+        "    this.size = size;\n"
+        "  }\n"
+        "  describe() {\n"
+        "    return describe(this);\n"
+        "  }\n"
+        "  copy() {\n"
+        "    return copy(this);\n"
+        "  }\n"
+        "}\n"
+        "class Circle {\n"
+        "  constructor(size) {\n"
+        "    this.kind = 'circle';\n"
+        "    this.size = size;\n"
+        "  }\n"
+        "  describe() {\n"
+        "    return describe(this);\n"
+        "  }\n"
+        "}\n"
+        "const Blob = class {\n"
+        "  constructor() {\n"
+        "    this.kind = 'blob';\n"
+        "    this.size = 0;\n"
+        "  }\n"
+        "  copy() {\n"
+        "    return copy(this);\n"
+        "  }\n"
+        "};\n"
+        "console.log(new Square(2).describe(), new Circle(1).describe(), new Square(3).copy().describe(), new Blob().copy().kind);\n"
+        "module.exports = { Square, Circle, Blob };\n"
+    )
+    report, before = migrate_written(tmp_path, {"package.json": '{"name": "shapes", "version": "1.0.0"}\n', "shapes.js": shapes}, "shapes.js")
+    text = (tmp_path / "shapes.ts").read_text()
+    assert "function describe(shape: Square | Circle) {" in text  # each class once
+    # no class to name: `any` as TypeScript read the `this` anyway, then `unknown`, as copy needs nothing of it
+    assert "function copy(source: unknown) {" in text
+    assert report["suppressions"] == 0 and report["errors_after"] == 0
+    compile_back(tmp_path)
+    assert node(tmp_path, "shapes.js") == before == "square 2 circle 1 square 3 blob\n"
+
+
 def test_a_function_passing_its_arguments_on_gets_a_rest_parameter_only_where_args_is_free(tmp_path):
     forward = (
         "/**\n * @param {number} a\n * @param {number} b\n */\nfunction sum(a, b) {\n  return a + b;\n}\n"

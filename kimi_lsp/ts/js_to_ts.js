@@ -1502,10 +1502,17 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // from what is put in them (arrays, class members), and for what was typed
   // where TypeScript cannot use it (JSDoc names, `this`), tried together on
   // the whole program: one trial, on the errors of the program as it is.
+  // `this` types outside a class are tried apart: TypeScript reads them as
+  // errors, so as `any`, and with a class in their place a function's result
+  // may change (sameResults: false).
   function typesForUntyped(project, targets) {
     const before = errorsOf(project, targets, new Map());
-    const edits = [jsDocNameEdits, thisTypeEdits, memberArrayEdits, evolvingArrayEdits, recordValueEdits, inferredParameterEdits].flatMap((edits) => edits(project, targets));
+    const thisTypes = thisTypeEdits(project, targets).length;
+    const edits = [jsDocNameEdits, memberArrayEdits, evolvingArrayEdits, recordValueEdits, inferredParameterEdits].flatMap((edits) => edits(project, targets));
     keepWhereNoNewErrors(project, targets, edits, before);
+    if (!thisTypes) return;
+    keepWhereNoNewErrors(project, targets, thisTypeEdits(project, targets), undefined, { sameResults: false });
+    anyForThisTypesLeft(project, targets);
   }
 
   // Parameters annotated exactly `any` in functions with a body.
@@ -2056,11 +2063,31 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
           return found.length === 1 ? importType(found[0], name, sf) : undefined;
         });
         if (!texts.length || texts.includes(undefined)) continue;
-        const text = texts.length === 1 ? texts[0] : `(${texts.join(' | ')})`;
-        edits.push(parameterEdit(param, type.getStart(sf), type.getWidth(sf), text));
+        const union = ts.isUnionTypeNode(type.parent) && type.parent.types.filter((t) => t.kind === ts.SyntaxKind.ThisType).length > 1 ? type.parent : undefined;
+        if (union && union.types.find((t) => t.kind === ts.SyntaxKind.ThisType) !== type) continue; // `this|this`: written once, at the first
+        const members = union ? [...new Set(union.types.flatMap((t) => (t.kind === ts.SyntaxKind.ThisType ? texts : [t.getText(sf)])))] : texts;
+        const text = members.length === 1 ? members[0] : union ? members.join(' | ') : `(${members.join(' | ')})`;
+        const replaced = union || type;
+        edits.push(parameterEdit(param, replaced.getStart(sf), replaced.getWidth(sf), text));
       }
     }
     return edits;
+  }
+
+  // A `this` type outside a class that no class's type can replace (no
+  // class passes `this` there, or its type makes new errors) is `any` to
+  // TypeScript: its parameter is written `any`, instead of a suppression on a
+  // type that means nothing there (`request: this|this`).
+  function anyForThisTypesLeft(project, targets) {
+    const edits = new Map(); // parameter -> its edit
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      for (const diag of project.service.getSemanticDiagnostics(file)) {
+        const param = diag.code === THIS_TYPE_OUTSIDE_CLASS && ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), ts.isParameter);
+        if (param && param.type && ts.isFunctionLike(param.parent)) edits.set(param, parameterEdit(param, param.type.getStart(sf), param.type.getWidth(sf), 'any'));
+      }
+    }
+    keepWhereNoNewErrors(project, targets, [...edits.values()], undefined, { sameResults: false });
   }
 
   // Usage inference adds a call signature to a type for each call it sees,
