@@ -284,3 +284,15 @@ def test_a_long_line_changed_in_many_places_gets_narrow_edits_that_reproduce_it(
     assert apply(old, edits) == new
     assert len(edits) == 12 and all(e.start[0] == 1 and e.end[0] == 1 for e in edits)
     assert sum(e.end[1] - e.start[1] for e in edits) < 200  # each edit narrows to about the words it changes
+
+
+def test_a_long_file_of_repeated_lines_changed_on_every_tenth_gets_one_edit_per_change():
+    # a fifth of the lines are `  }`: the line diff must neither stall on them nor misplace an edit
+    lines = [f"  const value{i} = compute(value{i - 1});\n" if i % 5 else "  }\n" for i in range(3000)]
+    old = "".join(lines)
+    new = "".join(line.replace("const value", "const value: number | undefined = value") if i % 10 == 3 else line for i, line in enumerate(lines))
+
+    edits = edits_between(old, new)
+
+    assert apply(old, edits) == new
+    assert len(edits) == 300 and all(e.start[0] == e.end[0] and e.start[0] % 10 == 3 for e in edits)

@@ -193,7 +193,11 @@ def edits_between(old: str, new: str) -> list[TextEdit]:
     different names on the same line merge instead of conflicting.
     """
     old_lines, new_lines = LINE.findall(old), LINE.findall(new)
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    # autojunk: in a file of hundreds of lines, the lines in more than 1% of
+    # it (`}`, blank lines) anchor no match; without that the matcher is
+    # cubic in them (a 4,000-line file typed on every tenth line took 7 s,
+    # and now takes 0.2). The blocks it then replaces are narrowed by word.
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=True)
     edits = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "replace":
