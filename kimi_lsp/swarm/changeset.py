@@ -219,21 +219,12 @@ def _word_edits(old: str, new: str, first_line: int) -> list[TextEdit]:
         line, character = position_at(old, offset, starts)
         return first_line + line, character
 
-    # The words both ends share are left out of the matcher, which is
-    # quadratic in the words between: a bundle's one 60,000-character line
-    # changed in a few places would otherwise take seconds.
-    head = 0
-    while head < min(len(old_words), len(new_words)) and old_words[head] == new_words[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(old_words), len(new_words)) - head and old_words[-1 - tail] == new_words[-1 - tail]:
-        tail += 1
-    old_middle, new_middle = old_words[head : len(old_words) - tail], new_words[head : len(new_words) - tail]
-    # past a few thousand words, popular words (spaces, punctuation) stop anchoring matches:
-    # a diff as correct, found in a fraction of the time, if not always the smallest
-    matcher = difflib.SequenceMatcher(None, old_middle, new_middle, autojunk=len(old_middle) > LONG_BLOCK)
+    # past a few thousand words (a bundle's one 60,000-character line),
+    # popular words (spaces, punctuation) stop anchoring matches: a diff as
+    # exact, found in a fraction of the time, if not always the smallest
+    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=len(old_words) > LONG_BLOCK)
     return [
-        TextEdit(position(offsets[head + i1]), position(offsets[head + i2]), "".join(new_middle[j1:j2]))
+        TextEdit(position(offsets[i1]), position(offsets[i2]), "".join(new_words[j1:j2]))
         for tag, i1, i2, j1, j2 in matcher.get_opcodes()
         if tag != "equal"
     ]

@@ -1507,7 +1507,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // may change (sameResults: false).
   function typesForUntyped(project, targets) {
     const before = errorsOf(project, targets, new Map());
-    const thisTypes = thisTypeEdits(project, targets).length;
+    const thisTypes = before.some((error) => error.diag.code === THIS_TYPE_OUTSIDE_CLASS);
     const edits = [jsDocNameEdits, memberArrayEdits, evolvingArrayEdits, recordValueEdits, inferredParameterEdits].flatMap((edits) => edits(project, targets));
     keepWhereNoNewErrors(project, targets, edits, before);
     if (!thisTypes) return;

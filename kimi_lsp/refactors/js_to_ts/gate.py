@@ -164,8 +164,8 @@ class Preexisting:
     async def without(self, errors: list[str]) -> list[str]:
         ours, outside = [], []
         for line in errors:  # an error without a file is the config's, so the migration's
-            path = self._path(line)
-            (ours if path is None or path in self.migrated else outside).append(line)
+            path, place = self._parse(line)
+            (ours if path is None or path in self.migrated else outside).append((line, place))
         self.count = 0
         if not outside:
             return errors
@@ -173,24 +173,21 @@ class Preexisting:
             self.known = await self._before()
         known = Counter(self.known)
         fresh = []
-        for line in outside:  # by place and code: the files are unchanged, and a message may list a union in another order
-            key = self._place(line)
-            if known[key]:
-                known[key] -= 1
+        for line, place in outside:  # by place and code: the files are unchanged, and a message may list a union in another order
+            if known[place]:
+                known[place] -= 1
             else:
                 fresh.append(line)
         self.count = len(outside) - len(fresh)
-        return ours + fresh
+        return [line for line, _ in ours] + fresh
 
     @staticmethod
-    def _path(line: str) -> str | None:
+    def _parse(line: str) -> tuple[str | None, str]:
+        """A tsc error line's file, and its place and code (the line itself where it names no file)."""
         match = TSC_ERROR_LINE.match(line.strip())
-        return match["path"] if match else None
-
-    @staticmethod
-    def _place(line: str) -> str:
-        match = TSC_ERROR_LINE.match(line.strip())
-        return f"{match['path']}({match['line']},{match['col']}) {match['code']}" if match else line
+        if not match:
+            return None, line
+        return match["path"], f"{match['path']}({match['line']},{match['col']}) {match['code']}"
 
     async def _before(self) -> Counter:
         ws = self.session.ws
@@ -198,7 +195,7 @@ class Preexisting:
             before = Path(before_dir)
             await asyncio.to_thread(materialize, ws, None, before)
             (before / "tsconfig.json").write_text(self.session.tsconfig, encoding="utf-8")
-            return Counter(self._place(line) for line in await self.check(before, verify_config(ws.root, before)))
+            return Counter(self._parse(line)[1] for line in await self.check(before, verify_config(ws.root, before)))
 
 
 async def _error_count(session: JsToTsSession, texts: dict[str, str], moved: dict[str, str]) -> int:
