@@ -407,6 +407,30 @@ def test_results_and_fields_whose_users_need_nothing_of_the_value_are_unknown_no
     assert node(tmp_path, "main.js") == before
 
 
+def test_fields_declared_any_take_the_types_of_what_their_class_assigns_them(tmp_path):
+    compiler = (
+        "class Compiler {\n  constructor(client, builder) {\n    this.client = client;\n    this.builder = builder;\n    this.label = null;\n  }\n\n"
+        "  named(label) {\n    this.label = label;\n    return this;\n  }\n\n"
+        "  toSQL() {\n    const label = this.label ? ' ' + this.label.toUpperCase() : '';\n"
+        "    return this.client.name + ':' + this.builder.schema + label;\n  }\n}\nmodule.exports = Compiler;\n"
+    )
+    client = (
+        "const Compiler = require('./compiler');\n"
+        "class Client {\n  constructor(name) {\n    this.name = name;\n  }\n\n"
+        "  compiler(builder) {\n    return new Compiler(this, builder);\n  }\n}\nmodule.exports = Client;\n"
+    )
+    main = "const Client = require('./client');\nconsole.log(new Client('db').compiler({ schema: 'public' }).named('users').toSQL());\n"
+    package = '{"name": "compilers", "version": "1.0.0"}\n'
+    report, before = migrate_written(tmp_path, {"package.json": package, "compiler.js": compiler, "client.js": client, "main.js": main}, "main.js")
+    text = (tmp_path / "compiler.ts").read_text()
+    # the members were declared while the constructor's parameters had no types yet: they take the parameters' types now
+    assert "  declare client: import('./client');\n  declare builder: { schema: string; };\n" in text
+    assert "  constructor(client: import('./client'), builder: { schema: string; }) {\n" in text
+    assert report["any_count"] == 0 and report["suppressions"] == 0
+    compile_back(tmp_path)
+    assert node(tmp_path, "main.js") == before == "db:public USERS\n"
+
+
 def install_package(root: Path, name: str, files: dict[str, str]) -> None:
     """A package in root's node_modules: index.js, and its types where files has an index.d.ts."""
     package = root / "node_modules" / name
@@ -744,9 +768,11 @@ def test_commonjs_forms_beyond_convert_to_es_module_become_es_modules(tmp_path):
     # an arrow function's one parameter gets its type inside the parentheses the fix adds, not as the result type
     assert "source.on('data', (chunk: { text: string }) => {" in after["lib/contradicted.ts"]
     code_lines = [line for path, text in after.items() if path.endswith(".ts") for line in text.splitlines() if not line.lstrip().startswith("//")]
-    # main.ts: `(event: unknown, fn: unknown) =>`, two callbacks; forwarding.ts: Child's name, its two fields nothing reads,
+    # main.ts: `(event: unknown, fn: unknown) =>`, two callbacks; forwarding.ts: Child's name and the field it is kept in,
     # and the two of DropFirst; app.ts: a value
-    assert migrated.report["unknown_count"] == sum(line.count("unknown") for line in code_lines) == 16
+    assert migrated.report["unknown_count"] == sum(line.count("unknown") for line in code_lines) == 15
+    # the field Child keeps its parent in, which nothing reads, has the type of the parameter it is set from
+    assert "  declare parent: Tree\n  declare name: unknown\n  constructor(parent: Tree, name: unknown) {" in after["lib/forwarding.ts"]
     # `exports.flatten = function flatten() { ... exports.flatten(...) ... }` calls itself by name
     assert "export function flatten(value" in after["lib/settings.ts"] and "exports" not in after["lib/settings.ts"]
     assert "export { _exports as exports };" in after["lib/reporters.ts"]

@@ -1566,22 +1566,29 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // The same for a function's written result type (JSDoc's `@return
   // {Array}` is `Array<any>`) and a class field's type: an `any` there
   // becomes `unknown` where nothing using the value needs more of it than
-  // to pass it on or narrow it. An error where the value is used is blamed
-  // on the functions and fields named in the statement or function around it.
+  // to pass it on or narrow it. A field declared `any` whose class assigns
+  // it values with types (its members were declared before the
+  // constructor's parameters had any: `this.client = client`) is tried with
+  // their types instead. An error where the value is used is blamed on the
+  // functions and fields named in the statement or function around it.
   function unknownForAnyResultsAndFields(project, targets) {
     const before = errorsOf(project, targets, new Map()); // first: looking up symbols changes the order the checker works in
+    const checker = project.program().getTypeChecker();
     const edits = [];
     const names = new Map(); // owner -> the name it is used by
+    const assigned = new Map(); // field -> the type of what its class assigns to it
     for (const file of targets) {
       const sf = project.program().getSourceFile(file);
       (function visit(node) {
+        if (ts.isClassLike(node)) for (const [field, values] of assignedFields(node)) assigned.set(field, assignedType(checker, field, values));
         const typed = (ts.isFunctionLike(node) && node.body) || (ts.isPropertyDeclaration(node) && ts.isIdentifier(node.name));
         const keywords = typed && node.type ? anyKeywordsOutsideFunctionTypes(node.type) : [];
         const name = keywords.length && (ts.isPropertyDeclaration(node) ? node.name : functionName(node));
         if (name) {
           const owner = `${file}:${node.getStart(sf)}`;
           for (const keyword of keywords) {
-            edits.push({ file, owner, fnId: owner, fnStart: node.getStart(sf), fnEnd: node.getEnd(), typed: true, start: keyword.getStart(sf), length: 3, newText: 'unknown' });
+            const newText = (keyword === node.type && assigned.get(node)) || 'unknown';
+            edits.push({ file, owner, fnId: owner, fnStart: node.getStart(sf), fnEnd: node.getEnd(), typed: true, start: keyword.getStart(sf), length: 3, newText });
           }
           names.set(owner, name);
         }
@@ -1591,6 +1598,50 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const uses = usesOf(project, targets, [...names.values()]);
     const users = new Map([...names].map(([owner, name]) => [owner, uses.get(name) || []]));
     keepWhereNoNewErrors(project, targets, edits, before, { sameResults: false, users });
+  }
+
+  // The class's fields typed exactly `any`, each with the values its own
+  // methods and constructor assign to it (`this` in a nested function is another object).
+  function assignedFields(cls) {
+    const fields = new Map();
+    for (const member of cls.members) {
+      if (ts.isPropertyDeclaration(member) && ts.isIdentifier(member.name) && member.type && member.type.kind === ts.SyntaxKind.AnyKeyword && !member.initializer) {
+        fields.set(member.name.text, { field: member, values: [] });
+      }
+    }
+    if (!fields.size) return [];
+    (function visit(node) {
+      if (node !== cls && ts.isClassLike(node)) return;
+      if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(node.left) && node.left.expression.kind === ts.SyntaxKind.ThisKeyword) {
+        const entry = fields.get(node.left.name.text);
+        const container = ts.findAncestor(node, (n) => ts.isFunctionLike(n) && !ts.isArrowFunction(n));
+        if (entry && container && container.parent === cls) entry.values.push(node.right);
+      }
+      ts.forEachChild(node, visit);
+    })(cls);
+    return [...fields.values()].filter(({ values }) => values.length).map(({ field, values }) => [field, values]);
+  }
+
+  // The union of the assigned values' types, as it can be written at the
+  // field; undefined where one of them has no such type.
+  function assignedType(checker, field, values) {
+    const types = new Set();
+    for (const value of values) {
+      const declaration = ts.isIdentifier(value) && checker.getSymbolAtLocation(value)?.valueDeclaration;
+      let text;
+      if (declaration && ts.isParameter(declaration) && declaration.type) {
+        text = declaration.type.getText();
+        if (/\bany\b|\bthis\b/.test(text) || !namesResolve(checker, text, field)) return undefined;
+        if (declaration.questionToken && !declaration.initializer) types.add('undefined');
+      } else {
+        text = writableType(checker, value, field, { objects: true });
+        if (!text || /\bnever\b|^\{\}$/.test(text)) return undefined;
+      }
+      for (const part of unionMembers(text)) types.add(part);
+    }
+    const parts = [...types];
+    const type = parts.length === 1 ? parts[0] : parts.map((part) => (/=>/.test(part) ? `(${part})` : part)).join(' | ');
+    return readableType(type) ? type : undefined;
   }
 
   // The name a function is called by: its own, or the variable or property it is assigned to.
