@@ -431,6 +431,25 @@ def test_fields_declared_any_take_the_types_of_what_their_class_assigns_them(tmp
     assert node(tmp_path, "main.js") == before == "db:public USERS\n"
 
 
+def test_babel_output_declaring_a_require_and_its_members_in_one_statement_is_converted(tmp_path):
+    # Babel compiles `const { format } = require('util')` to one `var` with two declarations,
+    # on which TypeScript's convertToEsModule fails ("Changes overlap")
+    say = (
+        "'use strict';\n\nvar _require = require('util'),\n  format = _require.format;\n\n"
+        "exports.say = function say(x) {\n  return format('%s!', x);\n};\n"
+    )
+    main = "const { say } = require('./say');\nconsole.log(say('hi'));\n"
+    package = '{"name": "say", "version": "1.0.0"}\n'
+    report, before = migrate_written(tmp_path, {"package.json": package, "say.js": say, "main.js": main}, "main.js")
+    assert report["skipped"] == []
+    text = (tmp_path / "say.ts").read_text()
+    assert "import _require = require('util');\nvar format = _require.format;\n" in text
+    assert "export function say(x: string) {" in text
+    assert report["any_count"] == 0 and report["suppressions"] == 0
+    compile_back(tmp_path)
+    assert node(tmp_path, "main.js") == before == "hi!\n"
+
+
 def install_package(root: Path, name: str, files: dict[str, str]) -> None:
     """A package in root's node_modules: index.js, and its types where files has an index.d.ts."""
     package = root / "node_modules" / name

@@ -192,6 +192,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // - what tsc emits for an ES module, `Object.defineProperty(exports,
   //   "__esModule", ...)` and `exports.a = exports.b = void 0`, goes: the
   //   TypeScript file is an ES module and compiles to both again;
+  // - `var util = require('util'), format = util.format` (as Babel compiles
+  //   `const { format } = require('util')`) becomes one statement per
+  //   declaration, on which convertToEsModule does not fail ("Changes overlap");
   // - `exports = module.exports = {}` before anything was exported goes: the
   //   module's exports start as an empty object already. Only when the file
   //   is in no import cycle, where a module it requires first could hold on
@@ -214,8 +217,15 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         remove(stmt);
         continue;
       }
-      if (ts.isVariableStatement(stmt) && stmt.declarationList.declarations.length === 1) {
-        const decl = stmt.declarationList.declarations[0];
+      const declarations = ts.isVariableStatement(stmt) ? stmt.declarationList.declarations : [];
+      if (declarations.length > 1 && declarations.some((d) => d.initializer && isRequireCall(d.initializer))) {
+        const list = source(stmt.declarationList);
+        const keyword = list.slice(0, list.indexOf(source(declarations[0])));
+        replace(stmt, declarations.map((d) => `${keyword}${source(d)};`).join('\n'));
+        continue;
+      }
+      if (declarations.length === 1) {
+        const decl = declarations[0];
         const { targets, value } = decl.initializer ? assignmentChain(decl.initializer) : { targets: [] };
         if (!ts.isIdentifier(decl.name) || !targets.length) continue;
         if (!targets.every((t) => commonJsExportName(t) || isExportsName(t) || isModuleExports(t))) continue;
@@ -685,7 +695,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       try {
         fixes = project.service.getCodeFixesAtPosition(file, 0, Math.min(1, sf.end), [COMMONJS_MODULE], FORMAT, PREFERENCES);
       } catch (err) {
-        result[file] = { skipped: `kept as JavaScript: TypeScript's convertToEsModule failed on it (${String(err.message).split('\n')[0]})` };
+        result[file] = { skipped: `kept as JavaScript: TypeScript's convertToEsModule failed on it (${String(err.message).split('\n')[0].trim()})` };
         continue;
       }
       const fix = fixes.find((f) => f.fixName === 'convertToEsModule');
