@@ -450,6 +450,53 @@ def test_babel_output_declaring_a_require_and_its_members_in_one_statement_is_co
     assert node(tmp_path, "main.js") == before == "hi!\n"
 
 
+def test_module_exports_of_a_module_passed_to_a_function_is_not_the_files_own(tmp_path):
+    index = (
+        "var templates = { compile: function (text) { return function (data) { return text.replace('{{x}}', data.x); }; } };\n\n"
+        "module.exports = templates;\n\n"
+        "// a require() hook for .tpl files: `module` here is the module of the file being loaded\n"
+        "function extension(module, filename) {\n  var fs = require('fs');\n"
+        "  module.exports = templates.compile(fs.readFileSync(filename, 'utf8'));\n}\n"
+        "require.extensions['.tpl'] = extension;\n"
+    )
+    main = "const templates = require('./index');\nconst greet = require('./greeting.tpl');\nconsole.log(greet({ x: 'world' }), typeof templates.compile);\n"
+    files = {"package.json": '{"name": "tpl", "version": "1.0.0"}\n', "index.js": index, "greeting.tpl": "hello {{x}}", "main.js": main}
+    report, before = migrate_written(tmp_path, files, "main.js")
+    text = (tmp_path / "index.ts").read_text()
+    assert "  module.exports = templates.compile(fs.readFileSync(filename, 'utf8'));\n" in text
+    assert text.endswith("\nexport = templates;\n")
+    compile_back(tmp_path)
+    assert node(tmp_path, "main.js") == before == "hello world function\n"
+
+
+def test_a_commonjs_package_with_es_module_sources_for_a_bundler_stays_commonjs_where_node_runs_it(tmp_path):
+    # as handlebars ships: ES module sources for Babel, Babel's CommonJS output, and a CommonJS entry that requires it
+    (tmp_path / "src").mkdir()
+    (tmp_path / "dist").mkdir()
+    files = {
+        "package.json": '{"name": "mix", "version": "1.0.0", "main": "index.js"}\n',
+        "src/greet.js": "import { upper } from './upper';\n\nexport function greet(name) {\n  return 'hi ' + upper(name);\n}\n",
+        "src/upper.js": "export function upper(text) {\n  return text.toUpperCase();\n}\n",
+        "dist/greet.js": (
+            "'use strict';\n\nexports.__esModule = true;\nexports.greet = greet;\n\nvar _upper = require('./upper');\n\n"
+            "function greet(name) {\n  return 'hi ' + (0, _upper.upper)(name);\n}\n"
+        ),
+        "dist/upper.js": "'use strict';\n\nexports.__esModule = true;\nexports.upper = upper;\nfunction upper(text) {\n  return text.toUpperCase();\n}\n",
+        "index.js": "var greet = require('./dist/greet').greet;\nmodule.exports = greet;\n",
+        "main.js": "console.log(require('./index')('ann'));\n",
+    }
+    report, before = migrate_written(tmp_path, files, "main.js")
+    config = json.loads((tmp_path / "tsconfig.json").read_text())
+    # `esnext` would emit the CommonJS files as ES modules (and reject their `import = require`): Node runs them as CommonJS
+    assert (config["compilerOptions"]["module"], config["compilerOptions"]["moduleResolution"]) == ("nodenext", "nodenext")
+    greet = (tmp_path / "dist" / "greet.ts").read_text()
+    # Babel's marker goes: tsc writes its own, which cannot be assigned again
+    assert "__esModule" not in greet and "export { greet };" in greet and "function greet(name: string) {" in greet
+    assert report["suppressions"] == 0 and type_errors(tmp_path) == []
+    compile_back(tmp_path)
+    assert node(tmp_path, "main.js") == before == "hi ANN\n"
+
+
 def install_package(root: Path, name: str, files: dict[str, str]) -> None:
     """A package in root's node_modules: index.js, and its types where files has an index.d.ts."""
     package = root / "node_modules" / name

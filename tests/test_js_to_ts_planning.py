@@ -59,6 +59,9 @@ def test_compiler_options_follow_the_code():
     assert options["module"] == "nodenext" and options["strict"] is True
     bundler = compiler_options({}, ProjectFacts(bundler_specifiers=True))
     assert (bundler["module"], bundler["moduleResolution"]) == ("esnext", "bundler")
+    # CommonJS files beside them run under Node as they are: nodenext keeps a CommonJS package CommonJS
+    mixed = compiler_options({}, ProjectFacts(bundler_specifiers=True, commonjs_modules=True))
+    assert (mixed["module"], mixed["moduleResolution"]) == ("nodenext", "nodenext")
 
 
 def test_an_existing_tsconfig_gains_only_missing_options_and_keeps_its_comments():

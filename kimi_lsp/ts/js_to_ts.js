@@ -21,7 +21,7 @@ const UNUSED_DIRECTIVE = 2578;
 const FORMAT = { indentSize: 2, tabSize: 2, convertTabsToSpaces: true, insertSpaceAfterCommaDelimiter: true, semicolons: 'ignore' };
 const PREFERENCES = { quotePreference: 'auto', includeCompletionsForModuleExports: false, importModuleSpecifierPreference: 'relative' };
 
-module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExports, commonJsExportName }) {
+module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExports, isExportsName, commonJsExportName }) {
   const projects = new Map();
 
   // ------------------------------------------------------------ text edits
@@ -157,12 +157,15 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return { targets, value };
   }
 
-  const isExportsName = (node) => ts.isIdentifier(node) && node.text === 'exports';
   const isVoidZero = (node) => ts.isVoidExpression(node) && ts.isNumericLiteral(node.expression);
   const isEmptyObject = (node) => ts.isObjectLiteralExpression(node) && node.properties.length === 0;
 
+  // `Object.defineProperty(exports, "__esModule", ...)` (tsc) or `exports.__esModule = true` (Babel).
   function isEsModuleMarker(stmt) {
-    if (!ts.isExpressionStatement(stmt) || !ts.isCallExpression(stmt.expression)) return false;
+    if (!ts.isExpressionStatement(stmt)) return false;
+    const { targets, value } = assignmentChain(stmt.expression);
+    if (targets.length === 1 && commonJsExportName(targets[0])?.text === '__esModule') return value.kind === ts.SyntaxKind.TrueKeyword;
+    if (!ts.isCallExpression(stmt.expression)) return false;
     const { expression: callee, arguments: args } = stmt.expression;
     return (
       ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Object' &&
@@ -402,7 +405,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     for (const other of sf.statements.slice(sf.statements.indexOf(stmt) + 1)) {
       (function visit(node) {
         if (isModuleExports(node)) references.push(node);
-        else if (aliased && ts.isIdentifier(node) && node.text === 'exports' && isValueReference(node)) references.push(node);
+        else if (aliased && isExportsName(node) && isValueReference(node)) references.push(node);
         else ts.forEachChild(node, visit);
       })(other);
     }
@@ -515,8 +518,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     (function visit(node) {
       if (found) return;
       if (allowEarlyAssignment && node.parent === sf && moduleExportsAssignment(node)) return;
-      if (isModuleExports(node) || (ts.isIdentifier(node) && node.text === 'exports' && !ts.isPropertyAccessExpression(node.parent) && !ts.isExportSpecifier(node.parent))) found = true;
-      if (ts.isIdentifier(node) && node.text === 'exports' && ts.isPropertyAccessExpression(node.parent) && node.parent.expression === node) found = true;
+      if (isModuleExports(node) || (isExportsName(node) && !ts.isPropertyAccessExpression(node.parent) && !ts.isExportSpecifier(node.parent))) found = true;
+      if (isExportsName(node) && ts.isPropertyAccessExpression(node.parent) && node.parent.expression === node) found = true;
       ts.forEachChild(node, visit);
     })(sf);
     return found;

@@ -193,12 +193,38 @@ function findBindingName(node, name) {
   return undefined;
 }
 
+// Whether `name`, where `node` is, is declared by a function around it (a
+// parameter, a variable or a function declared in its body) rather than
+// being the file's CommonJS `module` or `exports`: `function hook(module) {
+// module.exports = ... }` sets another module's exports.
+function isLocalName(node, name) {
+  const named = (n) => n && ts.isIdentifier(n) && n.text === name;
+  for (let scope = node.parent; scope && !ts.isSourceFile(scope); scope = scope.parent) {
+    if (!ts.isFunctionLike(scope)) continue;
+    if (scope.parameters.some((p) => named(p.name))) return true;
+    let declared = false;
+    (function visit(n) {
+      if (declared || !n) return;
+      if ((ts.isVariableDeclaration(n) || ts.isFunctionDeclaration(n)) && named(n.name)) declared = true;
+      else if (!ts.isFunctionLike(n)) ts.forEachChild(n, visit); // a nested function's names are its own
+    })(scope.body);
+    if (declared) return true;
+  }
+  return false;
+}
+
+// The file's own `exports`, not a local of that name.
+function isExportsName(node) {
+  return ts.isIdentifier(node) && node.text === 'exports' && !isLocalName(node, 'exports');
+}
+
 function isModuleExports(node) {
   return (
     ts.isPropertyAccessExpression(node) &&
     ts.isIdentifier(node.expression) &&
     node.expression.text === 'module' &&
-    node.name.text === 'exports'
+    node.name.text === 'exports' &&
+    !isLocalName(node, 'module')
   );
 }
 
@@ -206,7 +232,7 @@ function isModuleExports(node) {
 function commonJsExportName(node) {
   if (!ts.isPropertyAccessExpression(node)) return undefined;
   const target = node.expression;
-  if ((ts.isIdentifier(target) && target.text === 'exports') || isModuleExports(target)) return node.name;
+  if (isExportsName(target) || isModuleExports(target)) return node.name;
   return undefined;
 }
 
@@ -409,7 +435,7 @@ const methods = {
   importGraph: () => importGraph(requireProject()),
   syntaxErrors,
 };
-Object.assign(methods, require('./js_to_ts')(ts, { Project, UserError, isModuleExports, commonJsExportName }));
+Object.assign(methods, require('./js_to_ts')(ts, { Project, UserError, isModuleExports, isExportsName, commonJsExportName }));
 Object.assign(methods, require('./any_sites')(ts, { lspPosition }));
 
 function requireProject() {

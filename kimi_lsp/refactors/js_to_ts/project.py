@@ -108,6 +108,7 @@ class ProjectFacts:
     """What the JavaScript program tells us, collected while preparing files."""
 
     bundler_specifiers: bool = False  # ESM code imports relative paths without extensions
+    commonjs_modules: bool = False  # some converted file is CommonJS, which Node may run as it is
     jsx: bool = False
     node_builtins: bool = False
     partial: bool = False  # some JavaScript stays JavaScript
@@ -118,7 +119,9 @@ class ProjectFacts:
 def compiler_options(package: dict, facts: ProjectFacts) -> dict:
     """compilerOptions for a new tsconfig.json."""
     options: dict = {"target": target_for(package)}
-    if facts.bundler_specifiers:
+    # ES modules written for a bundler, unless CommonJS files beside them run under
+    # Node: nodenext compiles every file of a CommonJS package to CommonJS, as Node loads it
+    if facts.bundler_specifiers and not facts.commonjs_modules:
         options |= {"module": "esnext", "moduleResolution": "bundler"}
     else:
         options |= {"module": "nodenext", "moduleResolution": "nodenext"}

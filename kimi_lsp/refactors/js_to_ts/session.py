@@ -169,6 +169,7 @@ class JsToTsSession:
             self.facts.node_builtins |= info["usesNode"]
             is_esm = rel.endswith(".mjs") or (esm_package and not rel.endswith(".cjs")) or not info["commonJs"]
             self.facts.bundler_specifiers |= is_esm and info["extensionless"] and not rel.endswith(".mjs") and not esm_package
+            self.facts.commonjs_modules |= not is_esm
         self.facts.unparseable = sorted(untyped)
         self.facts.partial = any(f not in self.prepared for f in self.ws.source_files(JS_SUFFIXES))
         self.facts.has_node_types = kimi_type_roots(self.ws.root) is None
