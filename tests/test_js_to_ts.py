@@ -497,6 +497,30 @@ def test_a_commonjs_package_with_es_module_sources_for_a_bundler_stays_commonjs_
     assert node(tmp_path, "main.js") == before == "hi ANN\n"
 
 
+BABEL_MARKER = "'use strict';\n\nObject.defineProperty(exports, \"__esModule\", {\n    value: true\n});\n"
+
+
+def test_babel_output_whose_module_value_is_its_default_export_is_converted(tmp_path):
+    # babel-plugin-add-module-exports, as async 3 ships each function: `exports.default = v` and, last, `module.exports = exports.default`
+    every = (
+        BABEL_MARKER + "exports.default = every;\n\nvar _helper = require('./helper.js');\n\nvar _helper2 = _interopRequireDefault(_helper);\n\n"
+        "function _interopRequireDefault(obj) { return obj && obj.__esModule ? obj : { default: obj }; }\n\n"
+        "function every(list, test) {\n    return (0, _helper2.default)(list, test);\n}\nmodule.exports = exports.default;\n"
+    )
+    helper = BABEL_MARKER + "exports.default = function (list, test) {\n    return list.every(test);\n};\nmodule.exports = exports.default;\n"
+    main = "const every = require('./every');\nconsole.log(every([2, 4], (x) => x % 2 === 0), typeof every.default);\n"
+    package = '{"name": "every", "version": "1.0.0"}\n'
+    report, before = migrate_written(tmp_path, {"package.json": package, "every.js": every, "helper.js": helper, "main.js": main}, "main.js")
+    assert report["skipped"] == []
+    text = (tmp_path / "every.ts").read_text()
+    assert "import _helper = require('./helper.js');" in text and text.endswith("\nexport = every;\n")
+    # the module's value set where the default export was, before the requires, as valueModuleChanges keeps it
+    assert text.startswith("'use strict';\n\nmodule.exports = every;\n") and "exports.default" not in text and "defineProperty" not in text
+    assert type_errors(tmp_path) == []
+    compile_back(tmp_path)
+    assert node(tmp_path, "main.js") == before == "true undefined\n"
+
+
 def install_package(root: Path, name: str, files: dict[str, str]) -> None:
     """A package in root's node_modules: index.js, and its types where files has an index.d.ts."""
     package = root / "node_modules" / name

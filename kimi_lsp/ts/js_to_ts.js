@@ -195,6 +195,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // - what tsc emits for an ES module, `Object.defineProperty(exports,
   //   "__esModule", ...)` and `exports.a = exports.b = void 0`, goes: the
   //   TypeScript file is an ES module and compiles to both again;
+  // - `exports.default = v; ... module.exports = exports.default;` (Babel's
+  //   add-module-exports) -> `module.exports = v;`: the module's value is v
+  //   either way, once it has loaded (so only outside import cycles);
   // - `var util = require('util'), format = util.format` (as Babel compiles
   //   `const { format } = require('util')`) becomes one statement per
   //   declaration, on which convertToEsModule does not fail ("Changes overlap");
@@ -212,12 +215,17 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const source = (node) => node.getText(sf);
     const compiled = sf.statements.some(isEsModuleMarker);
     const assignedExports = exportAssignmentCounts(sf);
+    const defaultValue = moduleValueFromDefault(sf, graph);
     let exported = false; // whether an earlier statement may have exported something, or handed `exports` on
     for (const stmt of sf.statements) {
       const before = exported;
       exported = exported || /\b(exports|module)\b/.test(source(stmt));
-      if (isEsModuleMarker(stmt)) {
+      if (isEsModuleMarker(stmt) || stmt === defaultValue?.reassigned) {
         remove(stmt);
+        continue;
+      }
+      if (stmt === defaultValue?.assigned) {
+        replace(stmt, `module.exports = ${source(defaultValue.value)};`);
         continue;
       }
       const declarations = ts.isVariableStatement(stmt) ? stmt.declarationList.declarations : [];
@@ -256,6 +264,28 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       }
     }
     return changes;
+  }
+
+  // `exports.default = v` and, later at the top level, `module.exports =
+  // exports.default`, where the file uses `exports` for nothing else (its
+  // `__esModule` marker aside) and is in no import cycle, where a module it
+  // requires could read its exports before the second assignment.
+  function moduleValueFromDefault(sf, graph) {
+    if (inImportCycle(graph, sf.fileName)) return undefined;
+    const isDefault = (node) => commonJsExportName(node)?.text === 'default' && !isModuleExports(node.expression);
+    const statements = sf.statements;
+    const reassigned = statements.find((stmt) => { const value = moduleExportsAssignment(stmt); return value && isDefault(value); });
+    const assigned = statements.find((stmt) => ts.isExpressionStatement(stmt) && ts.isBinaryExpression(stmt.expression) &&
+      stmt.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken && isDefault(stmt.expression.left));
+    if (!reassigned || !assigned || statements.indexOf(assigned) > statements.indexOf(reassigned)) return undefined;
+    let uses = 0;
+    (function visit(node) {
+      if (isExportsName(node) || isModuleExports(node)) uses++;
+      else ts.forEachChild(node, visit);
+    })(sf);
+    const markers = statements.filter(isEsModuleMarker).length;
+    if (uses !== 3 + markers) return undefined; // `exports.default =`, `module.exports = exports.default`, the markers
+    return { assigned, reassigned, value: assigned.expression.right };
   }
 
   // `exports.f = function f() { ... exports.f(...) ... }`: convertToEsModule
