@@ -521,6 +521,24 @@ def test_babel_output_whose_module_value_is_its_default_export_is_converted(tmp_
     assert node(tmp_path, "main.js") == before == "true undefined\n"
 
 
+def test_commonjs_under_a_tsconfig_compiling_to_es_modules_fails_rather_than_hide_what_tsc_leaves_out(tmp_path):
+    # `import = require` and `export =` are errors under `module: esnext`, and tsc emits nothing for them:
+    # a suppression there would type-check and lose the statement from the compiled code
+    files = {
+        "package.json": '{"name": "say", "version": "1.0.0"}\n',
+        "tsconfig.json": '{"compilerOptions": {"module": "esnext", "moduleResolution": "bundler", "allowJs": true}}\n',
+        "say.js": "const util = require('util');\nfunction say(x) {\n  return util.format('%s!', x);\n}\nmodule.exports = say;\n",
+        "main.js": "const say = require('./say');\nconsole.log(say('hi'));\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    report = migrate(tmp_path)
+    assert report["status"] == "failed"
+    assert "error TS1202" in report["message"] and "set `module` to nodenext" in report["message"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["main.js", "package.json", "say.js", "tsconfig.json"]
+    assert all((tmp_path / name).read_text() == text for name, text in files.items())
+
+
 def install_package(root: Path, name: str, files: dict[str, str]) -> None:
     """A package in root's node_modules: index.js, and its types where files has an index.d.ts."""
     package = root / "node_modules" / name

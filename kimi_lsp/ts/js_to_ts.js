@@ -18,6 +18,9 @@ const { builtinModules } = require('module');
 const COMMONJS_MODULE = 80001;
 const NO_DEFAULT_EXPORT = [1192, 2613];
 const UNUSED_DIRECTIVE = 2578;
+// `import x = require()` and `export =` under a `module` that compiles to ES
+// modules: tsc leaves the statement out of its output, so no directive may hide them.
+const DROPPED_FROM_OUTPUT = [1202, 1203];
 const FORMAT = { indentSize: 2, tabSize: 2, convertTabsToSpaces: true, insertSpaceAfterCommaDelimiter: true, semicolons: 'ignore' };
 const PREFERENCES = { quotePreference: 'auto', includeCompletionsForModuleExports: false, importModuleSpecifierPreference: 'relative' };
 
@@ -1096,6 +1099,10 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     let asserted = 0;
     for (const [line, diags] of byLine) {
       if (unused.has(line - 1)) continue;
+      if (diags.some((d) => DROPPED_FROM_OUTPUT.includes(d.code))) {
+        unsuppressable += diags.length;
+        continue;
+      }
       const { lineStart, text } = directiveText(sf, line, diags, project.root);
       if (insideLiteral(sf, lineStart)) {
         const inline = diags.map((d) => inlineAssertion(sf, d)).filter(Boolean);

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shlex
 import tempfile
 import time
@@ -60,7 +61,13 @@ class MigrationVerification(Verification):
 
     def failure(self) -> str:
         if self.errors_after:
-            return f"the migrated code still has {self.errors_after} type error(s) (first: {self.new_errors[0]})"
+            message = f"the migrated code still has {self.errors_after} type error(s) (first: {self.new_errors[0]})"
+            if any(re.search(r"error TS120[23]\b", line) for line in self.new_errors):
+                message += (
+                    "; the tsconfig's `module` compiles to ES modules, which cannot hold CommonJS's"
+                    " `import = require` or `export =`: keep those files JavaScript (--files), or set `module` to nodenext"
+                )
+            return message
         return self.new_errors[0]  # the project command's own line: passed before, fails after
 
 

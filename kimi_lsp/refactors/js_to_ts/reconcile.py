@@ -26,6 +26,7 @@ from kimi_lsp.swarm.verify import TSC_ERROR_LINE
 
 OUR_DIRECTIVE = re.compile(r"^(\s*// )@ts-expect-error( -- TS\d+(?:, TS\d+)*)")
 UNUSED_DIRECTIVE = "TS2578"
+DROPPED_FROM_OUTPUT = {"TS1202", "TS1203"}  # `import = require`, `export =` under an ES module target: tsc emits nothing for them
 EDITABLE = (".ts", ".mts", ".cts")
 MAX_MESSAGE = 120
 
@@ -52,6 +53,8 @@ def reconcile(texts: dict[str, str], errors: list[str], snapshot_root: str, for_
         lines = texts[path].split("\n")
         for number in sorted(lines_with_errors, reverse=True):  # bottom up, so earlier line numbers hold
             found = lines_with_errors[number]
+            if any(code in DROPPED_FROM_OUTPUT for code, _ in found):
+                return None
             if all(code == UNUSED_DIRECTIVE for code, _ in found):
                 if not OUR_DIRECTIVE.match(lines[number]):
                     return None
