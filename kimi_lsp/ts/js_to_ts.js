@@ -235,7 +235,11 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       if (declarations.length > 1 && declarations.some((d) => d.initializer && isRequireCall(d.initializer))) {
         const list = source(stmt.declarationList);
         const keyword = list.slice(0, list.indexOf(source(declarations[0])));
-        replace(stmt, declarations.map((d) => `${keyword}${source(d)};`).join('\n'));
+        const comments = (d) => {
+          const ranges = [...(ts.getTrailingCommentRanges(sf.text, d.pos) || []), ...(ts.getLeadingCommentRanges(sf.text, d.pos) || [])];
+          return [...new Map(ranges.map((c) => [c.pos, c])).values()].map((c) => `${sf.text.slice(c.pos, c.end)}\n`).join('');
+        };
+        replace(stmt, declarations.map((d, i) => `${i ? comments(d) : ''}${keyword}${source(d)};`).join('\n'));
         continue;
       }
       if (declarations.length === 1) {
