@@ -507,8 +507,15 @@ def test_babel_output_whose_module_value_is_its_default_export_is_converted(tmp_
         "function _interopRequireDefault(obj) { return obj && obj.__esModule ? obj : { default: obj }; }\n\n"
         "function every(list, test) {\n    return (0, _helper2.default)(list, test);\n}\nmodule.exports = exports.default;\n"
     )
-    helper = BABEL_MARKER + "exports.default = function (list, test) {\n    return list.every(test);\n};\nmodule.exports = exports.default;\n"
-    main = "const every = require('./every');\nconsole.log(every([2, 4], (x) => x % 2 === 0), typeof every.default);\n"
+    # with the plugin's addDefaultProperty, as validator 13 ships: the value is also its own `default`
+    helper = (
+        BABEL_MARKER + "exports.default = allOf;\nfunction allOf(list, test) {\n    return list.every(test);\n}\n"
+        "module.exports = exports.default;\nmodule.exports.default = exports.default;\n"
+    )
+    main = (
+        "const every = require('./every');\nconst allOf = require('./helper');\n"
+        "console.log(every([2, 4], (x) => x % 2 === 0), typeof every.default, allOf.default === allOf);\n"
+    )
     package = '{"name": "every", "version": "1.0.0"}\n'
     report, before = migrate_written(tmp_path, {"package.json": package, "every.js": every, "helper.js": helper, "main.js": main}, "main.js")
     assert report["skipped"] == []
@@ -516,9 +523,11 @@ def test_babel_output_whose_module_value_is_its_default_export_is_converted(tmp_
     assert "import _helper = require('./helper.js');" in text and text.endswith("\nexport = every;\n")
     # the module's value set where the default export was, before the requires, as valueModuleChanges keeps it
     assert text.startswith("'use strict';\n\nmodule.exports = every;\n") and "exports.default" not in text and "defineProperty" not in text
+    helper_text = (tmp_path / "helper.ts").read_text()
+    assert "allOf.default = allOf;\nexport = allOf;\n" in helper_text and "exports.default" not in helper_text
     assert type_errors(tmp_path) == []
     compile_back(tmp_path)
-    assert node(tmp_path, "main.js") == before == "true undefined\n"
+    assert node(tmp_path, "main.js") == before == "true undefined true\n"
 
 
 def test_commonjs_under_a_tsconfig_compiling_to_es_modules_fails_rather_than_hide_what_tsc_leaves_out(tmp_path):

@@ -231,6 +231,10 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         replace(stmt, `module.exports = ${source(defaultValue.value)};`);
         continue;
       }
+      if (stmt === defaultValue?.selfDefault) {
+        replace(stmt, 'module.exports.default = module.exports;'); // the module's value, named as such below (valueModuleChanges)
+        continue;
+      }
       const declarations = ts.isVariableStatement(stmt) ? stmt.declarationList.declarations : [];
       if (declarations.length > 1 && declarations.some((d) => d.initializer && isRequireCall(d.initializer))) {
         const list = source(stmt.declarationList);
@@ -274,25 +278,30 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   }
 
   // `exports.default = v` and, later at the top level, `module.exports =
-  // exports.default`, where the file uses `exports` for nothing else (its
+  // exports.default` (and, where the plugin adds it, `module.exports.default
+  // = exports.default`), where the file uses `exports` for nothing else (its
   // `__esModule` marker aside) and is in no import cycle, where a module it
   // requires could read its exports before the second assignment.
   function moduleValueFromDefault(sf, graph) {
     if (inImportCycle(graph, sf.fileName)) return undefined;
     const isDefault = (node) => commonJsExportName(node)?.text === 'default' && !isModuleExports(node.expression);
+    const assignmentTo = (stmt, target) => ts.isExpressionStatement(stmt) && ts.isBinaryExpression(stmt.expression) &&
+      stmt.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken && target(stmt.expression.left);
     const statements = sf.statements;
     const reassigned = statements.find((stmt) => { const value = moduleExportsAssignment(stmt); return value && isDefault(value); });
-    const assigned = statements.find((stmt) => ts.isExpressionStatement(stmt) && ts.isBinaryExpression(stmt.expression) &&
-      stmt.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken && isDefault(stmt.expression.left));
+    const assigned = statements.find((stmt) => assignmentTo(stmt, isDefault));
     if (!reassigned || !assigned || statements.indexOf(assigned) > statements.indexOf(reassigned)) return undefined;
+    const selfDefault = statements.find((stmt, i) => i > statements.indexOf(reassigned) && assignmentTo(stmt, (left) =>
+      ts.isPropertyAccessExpression(left) && left.name.text === 'default' && isModuleExports(left.expression)) && isDefault(stmt.expression.right));
     let uses = 0;
     (function visit(node) {
       if (isExportsName(node) || isModuleExports(node)) uses++;
       else ts.forEachChild(node, visit);
     })(sf);
     const markers = statements.filter(isEsModuleMarker).length;
-    if (uses !== 3 + markers) return undefined; // `exports.default =`, `module.exports = exports.default`, the markers
-    return { assigned, reassigned, value: assigned.expression.right };
+    // `exports.default =`, `module.exports = exports.default`, `module.exports.default = exports.default`, the markers
+    if (uses !== 3 + (selfDefault ? 2 : 0) + markers) return undefined;
+    return { assigned, reassigned, selfDefault, value: assigned.expression.right };
   }
 
   // `exports.f = function f() { ... exports.f(...) ... }`: convertToEsModule
