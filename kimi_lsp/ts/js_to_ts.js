@@ -284,15 +284,15 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // requires could read its exports before the second assignment.
   function moduleValueFromDefault(sf, graph) {
     if (inImportCycle(graph, sf.fileName)) return undefined;
-    const isDefault = (node) => commonJsExportName(node)?.text === 'default' && !isModuleExports(node.expression);
+    const isDefault = (node) => commonJsExportName(node)?.text === 'default' && !isModuleExports(node.expression); // exports.default
+    const isModuleDefault = (node) => commonJsExportName(node)?.text === 'default' && isModuleExports(node.expression);
     const assignmentTo = (stmt, target) => ts.isExpressionStatement(stmt) && ts.isBinaryExpression(stmt.expression) &&
       stmt.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken && target(stmt.expression.left);
     const statements = sf.statements;
     const reassigned = statements.find((stmt) => { const value = moduleExportsAssignment(stmt); return value && isDefault(value); });
     const assigned = statements.find((stmt) => assignmentTo(stmt, isDefault));
     if (!reassigned || !assigned || statements.indexOf(assigned) > statements.indexOf(reassigned)) return undefined;
-    const selfDefault = statements.find((stmt, i) => i > statements.indexOf(reassigned) && assignmentTo(stmt, (left) =>
-      ts.isPropertyAccessExpression(left) && left.name.text === 'default' && isModuleExports(left.expression)) && isDefault(stmt.expression.right));
+    const selfDefault = statements.find((stmt, i) => i > statements.indexOf(reassigned) && assignmentTo(stmt, isModuleDefault) && isDefault(stmt.expression.right));
     let uses = 0;
     (function visit(node) {
       if (isExportsName(node) || isModuleExports(node)) uses++;

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import shlex
 import tempfile
 import time
@@ -29,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from kimi_lsp.refactors.js_to_ts.model_fixes import fix_with_model
 from kimi_lsp.refactors.js_to_ts.project import kimi_type_roots, package_changes
-from kimi_lsp.refactors.js_to_ts.reconcile import reconcile
+from kimi_lsp.refactors.js_to_ts.reconcile import DROPPED_FROM_OUTPUT, reconcile
 from kimi_lsp.errors import UserError
 from kimi_lsp.swarm.changeset import Changeset, edits_between
 from kimi_lsp.swarm.scheduler import TransientError
@@ -62,7 +61,7 @@ class MigrationVerification(Verification):
     def failure(self) -> str:
         if self.errors_after:
             message = f"the migrated code still has {self.errors_after} type error(s) (first: {self.new_errors[0]})"
-            if any(re.search(r"error TS120[23]\b", line) for line in self.new_errors):
+            if any(f"error {code}:" in line for line in self.new_errors for code in DROPPED_FROM_OUTPUT):
                 message += (
                     "; the tsconfig's `module` compiles to ES modules, which cannot hold CommonJS's"
                     " `import = require` or `export =`: keep those files JavaScript (--files), or set `module` to nodenext"
