@@ -530,22 +530,47 @@ def test_babel_output_whose_module_value_is_its_default_export_is_converted(tmp_
     assert node(tmp_path, "main.js") == before == "true undefined true\n"
 
 
-def test_commonjs_under_a_tsconfig_compiling_to_es_modules_fails_rather_than_hide_what_tsc_leaves_out(tmp_path):
+def test_commonjs_that_keeps_require_under_a_tsconfig_compiling_to_es_modules_stays_javascript(tmp_path):
     # `import = require` and `export =` are errors under `module: esnext`, and tsc emits nothing for them:
     # a suppression there would type-check and lose the statement from the compiled code
     files = {
         "package.json": '{"name": "say", "version": "1.0.0"}\n',
-        "tsconfig.json": '{"compilerOptions": {"module": "esnext", "moduleResolution": "bundler", "allowJs": true}}\n',
+        "tsconfig.json": '{"compilerOptions": {"module": "esnext", "moduleResolution": "bundler", "allowJs": true, "strict": true}}\n',
         "say.js": "const util = require('util');\nfunction say(x) {\n  return util.format('%s!', x);\n}\nmodule.exports = say;\n",
         "main.js": "const say = require('./say');\nconsole.log(say('hi'));\n",
+        "shout.js": "export function shout(x) {\n  return x.toUpperCase() + '!';\n}\n",
+        "twice.js": "exports.twice = function (x) {\n  return x + x;\n};\n",  # named exports have an ES module form
+        "loud.js": "import { shout } from './shout';\nimport { twice } from './twice';\nexport const loud = shout(twice('a'));\n",
     }
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     report = migrate(tmp_path)
-    assert report["status"] == "failed"
-    assert "error TS1202" in report["message"] and "set `module` to nodenext" in report["message"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["main.js", "package.json", "say.js", "tsconfig.json"]
-    assert all((tmp_path / name).read_text() == text for name, text in files.items())
+    assert report["status"] == "ok", report["message"]
+    skipped = {entry["path"]: entry["reason"] for entry in report["skipped"]}
+    assert sorted(skipped) == ["main.js", "say.js"]
+    assert all("tsconfig.json compiles TypeScript to ES modules (`module`: esnext)" in reason for reason in skipped.values())
+    assert "set `module` to nodenext to convert it" in skipped["say.js"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["loud.ts", "main.js", "package.json", "say.js", "shout.ts", "tsconfig.json", "twice.ts"]
+    assert all((tmp_path / name).read_text() == files[name] for name in ("main.js", "say.js", "tsconfig.json"))
+    assert "export function twice (x: string) {" in (tmp_path / "twice.ts").read_text()
+    assert type_errors(tmp_path) == []
+
+
+def test_commonjs_in_a_package_of_es_modules_stays_javascript_with_the_rename_that_converts_it(tmp_path):
+    files = {
+        "package.json": '{"name": "say", "version": "1.0.0", "type": "module"}\n',
+        "say.js": "module.exports = function say(x) {\n  return x + '!';\n};\n",  # Node loads it as an ES module
+        "shout.js": "export function shout(x) {\n  return x.toUpperCase() + '!';\n}\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    report = migrate(tmp_path)
+    assert report["status"] == "ok", report["message"]
+    assert [entry["path"] for entry in report["skipped"]] == ["say.js"]
+    assert 'package.json\'s "type": "module" makes it an ES module' in report["skipped"][0]["reason"]
+    assert "rename it .cjs to convert it" in report["skipped"][0]["reason"]
+    assert (tmp_path / "say.js").read_text() == files["say.js"] and (tmp_path / "shout.ts").exists()
+    assert type_errors(tmp_path) == []
 
 
 def install_package(root: Path, name: str, files: dict[str, str]) -> None:

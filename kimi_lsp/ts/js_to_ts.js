@@ -377,6 +377,31 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   const KEPT_COMMONJS =
     'kept as JavaScript: its CommonJS exports (`exports` itself handed on, say, or an export assigned again) have no ES module form that behaves the same';
 
+  // A file that compiles to an ES module has no output for `import x =
+  // require()` or `export =` (TS1202, TS1203), the forms a CommonJS module
+  // keeps where ES syntax would behave differently: such a file stays
+  // JavaScript. The project's own tsconfig may compile every file to ES
+  // modules (`module` esnext, es2020, …); under node16 and nodenext (the
+  // new tsconfig's) a `.js` file in a `"type": "module"` package is one.
+  const ES_MODULE_KINDS = [ts.ModuleKind.ES2015, ts.ModuleKind.ES2020, ts.ModuleKind.ES2022, ts.ModuleKind.ESNext];
+  function esModuleOutput(params) {
+    const kind = params.tsconfig ? ts.getEmitModuleKind(compilerOptions(params)) : ts.ModuleKind.NodeNext;
+    if (ES_MODULE_KINDS.includes(kind)) {
+      const why = `tsconfig.json compiles TypeScript to ES modules (\`module\`: ${ts.ModuleKind[kind].toLowerCase()})`;
+      return () => `${why}, which have no form ${COMMONJS_KEPT}; set \`module\` to nodenext to convert it`;
+    }
+    if (kind < ts.ModuleKind.Node16 || kind > ts.ModuleKind.NodeNext) return () => undefined;
+    return (sf) => sf.impliedNodeFormat === ts.ModuleKind.ESNext && `package.json's "type": "module" makes it an ES module, which has no form ${COMMONJS_KEPT}; rename it .cjs to convert it`;
+  }
+  const COMMONJS_KEPT = 'for the `require` or `module.exports =` this CommonJS module keeps';
+
+  function hasCommonJsForms(file, text) {
+    const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.JSX);
+    return sf.statements.some(
+      (s) => (ts.isImportEqualsDeclaration(s) && ts.isExternalModuleReference(s.moduleReference)) || (ts.isExportAssignment(s) && s.isExportEquals)
+    );
+  }
+
   function isTopLevelRequire(stmt) {
     if (ts.isVariableStatement(stmt)) return stmt.declarationList.declarations.some((d) => d.initializer && isRequireCall(d.initializer));
     return ts.isExpressionStatement(stmt) && isRequireCall(stmt.expression);
@@ -753,9 +778,12 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       converted[file] = fix ? exportedRequires(file, exportReadsByName(file, applyChanges(sf.text, editsFor(fix.changes, file).filter(outside)))) : sf.text;
       result[file].module = result[file].module || (fix ? 'es module' : 'commonjs');
     }
+    const esModuleReason = esModuleOutput(params);
     for (const file of cjs.filter((f) => !result[f].skipped)) {
       if (hasCommonJsExports(converted[file], exportEquals.has(file))) result[file] = { skipped: KEPT_COMMONJS };
       else result[file].text = exportDeclarationsByName(file, converted[file]);
+      const esModule = !result[file].skipped && hasCommonJsForms(file, result[file].text) && esModuleReason(unconverted.getSourceFile(file));
+      if (esModule) result[file] = { skipped: `kept as JavaScript: ${esModule}` };
     }
     const jsxFiles = new Set(migrate.filter((f) => f.endsWith('.jsx')));
     for (const file of migrate) {

@@ -143,6 +143,8 @@ class JsToTsSession:
                 "files": [self.ws.absolute(f) for f in self.ws.source_files(JS_TS_SUFFIXES)],
                 "migrate": [self.ws.absolute(f) for f in selected],
                 "convertCommonJs": True,
+                # the project's own tsconfig, whose `module` decides what CommonJS can become
+                "tsconfig": self.ws.read("tsconfig.json") if self.tsconfig_existed else None,
             },
         )
         await warm_up
