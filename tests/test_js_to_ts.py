@@ -431,6 +431,32 @@ def test_fields_declared_any_take_the_types_of_what_their_class_assigns_them(tmp
     assert node(tmp_path, "main.js") == before == "db:public USERS\n"
 
 
+def test_fields_assigned_untyped_values_take_the_types_of_their_uses_and_jsdoc_import_types_get_extensions(tmp_path):
+    request = (
+        "export default class Request {\n\tconstructor(url, init = {}) {\n\t\tthis.url = url;\n"
+        "\t\tthis.follow = init.follow === undefined ? 20 : init.follow;\n\t\tthis.counter = init.counter || 0;\n\t}\n}\n"
+    )
+    fetch = (
+        "import Request from './request.js';\n\n"
+        "/**\n * @param {import('./request').default} request\n * @return {string}\n */\n"
+        "export function redirect(request) {\n\tif (request.counter >= request.follow) {\n"
+        "\t\treturn 'too many redirects: ' + request.url;\n\t}\n\trequest.counter++;\n"
+        "\treturn `redirect ${request.counter}, ${request.follow - request.counter} left`;\n}\n\n"
+        "const request = new Request('http://example.com', { follow: 1 });\n"
+        "console.log(redirect(request));\nconsole.log(redirect(request));\n"
+    )
+    package = '{"name": "fetchish", "version": "1.0.0", "type": "module"}\n'
+    report, before = migrate_written(tmp_path, {"package.json": package, "request.js": request, "fetch.js": fetch}, "fetch.js")
+    # an ES module under nodenext names the file it imports a type from with its extension (TS2835 otherwise)
+    assert "export function redirect(request: import('./request.js').default): string {" in (tmp_path / "fetch.ts").read_text()
+    # the fields hold what `init` (any values) holds: their types come from their uses
+    assert "  declare follow: number;\n  declare counter: number;\n" in (tmp_path / "request.ts").read_text()
+    assert report["suppressions"] == 0 and report["any_count"] == 1  # init: Record<string, any>
+    assert type_errors(tmp_path) == []
+    compile_back(tmp_path)
+    assert node(tmp_path, "fetch.js") == before == "redirect 1, 0 left\ntoo many redirects: http://example.com\n"
+
+
 def test_babel_output_declaring_a_require_and_its_members_in_one_statement_is_converted(tmp_path):
     # Babel compiles `const { format } = require('util')` to one `var` with two declarations,
     # on which TypeScript's convertToEsModule fails ("Changes overlap")

@@ -1229,6 +1229,26 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return edits;
   }
 
+  // A type named `import('./request')` (a JSDoc type, now an annotation, or
+  // one a codefix printed) needs the file's extension in an ES module under
+  // node16 or nodenext (TS2835). TypeScript's message names the specifier it
+  // means; a type import changes nothing at runtime.
+  const NEEDS_EXTENSION = 2835;
+  function importTypeExtensions(project, targets) {
+    const edits = [];
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      for (const diag of project.service.getSemanticDiagnostics(file)) {
+        if (diag.code !== NEEDS_EXTENSION) continue;
+        const literal = ts.getTokenAtPosition(sf, diag.start);
+        const meant = /Did you mean '([^']+)'\?/.exec(ts.flattenDiagnosticMessageText(diag.messageText, ' '));
+        if (!meant || !ts.isStringLiteral(literal) || !ts.findAncestor(literal, ts.isImportTypeNode)) continue;
+        edits.push({ file, span: { start: literal.getStart(sf) + 1, length: literal.text.length }, newText: meant[1] });
+      }
+    }
+    return edits;
+  }
+
   const ARGUMENT_NOT_ASSIGNABLE = 2345;
   const SMALL_OBJECT_TYPE = 80; // characters of an object type written for a record's values
 
@@ -1571,31 +1591,65 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   function inferredParameterEdits(project, targets) {
     const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
     const sites = targets.flatMap((file) => untypedParameters(project.program().getSourceFile(file)));
-    const removals = sites.map(({ param }) => parameterEdit(param, untypedEnd(param), param.type.getEnd() - untypedEnd(param), ''));
+    const fields = targets.flatMap((file) => fieldsDeclaredAny(project.program().getSourceFile(file)));
+    const removals = [
+      ...sites.map(({ param }) => parameterEdit(param, untypedEnd(param), param.type.getEnd() - untypedEnd(param), '')),
+      ...fields.map(({ field }) => declarationEdit(field, untypedEnd(field), field.type.getEnd() - untypedEnd(field), '')),
+    ];
     const written = writeEdits(project, originals, removals);
-    const inferred = new Map(); // original offset of a parameter's type -> the type inferred for it
+    const inferred = new Map(); // original offset of a declaration's type -> the type inferred for it
+    const keep = (file, change, removed) => {
+      const match = /^: ([^]+)$/.exec(change.newText);
+      if (!match || removed === undefined || change.span.length || /\bany\b|import\(/.test(match[1]) || !readableType(match[1])) return;
+      inferred.set(`${file}:${removed}`, match[1]);
+    };
     for (const file of new Set(sites.map((site) => site.file))) {
       const at = new Map(written.get(file).map((removal) => [editedOffset(removal.start, written.get(file)), removal.start]));
-      for (const change of editsFor(combinedFix(project, file, 'inferFromUsage'), file)) {
-        const match = /^: ([^]+)$/.exec(change.newText);
-        const removed = at.get(change.span.start);
-        if (!match || removed === undefined || change.span.length || /\bany\b|import\(/.test(match[1]) || !readableType(match[1])) continue;
-        inferred.set(`${file}:${removed}`, match[1]);
+      for (const change of editsFor(combinedFix(project, file, 'inferFromUsage'), file)) keep(file, change, at.get(change.span.start));
+    }
+    // An untyped field that its constructor assigns has no error to fix
+    // (TypeScript types it from the assignments), so its inference is asked
+    // for at the field as TS7008, the error it would have.
+    for (const { file, field } of fields) {
+      const removed = untypedEnd(field);
+      const start = editedOffset(field.name.getStart(), written.get(file));
+      let fixes = [];
+      try {
+        fixes = project.service.getCodeFixesAtPosition(file, start, start + field.name.getWidth(), [MEMBER_IMPLICITLY_ANY], FORMAT, PREFERENCES);
+      } catch {
+        continue; // TypeScript's formatter fails on some inferred types (a Debug Failure); the field stays `any`
+      }
+      const fix = fixes.find((f) => f.fixName === 'inferFromUsage');
+      for (const change of fix ? editsFor(fix.changes, file) : []) {
+        // the shape of a field's uses is seldom what it holds (a formatter used for `wrap` only)
+        if (change.span.start === editedOffset(removed, written.get(file)) && !/[{(]/.test(change.newText)) keep(file, change, removed);
       }
     }
     writeEdits(project, originals, []);
-    return sites
-      .filter(({ file, param }) => inferred.has(`${file}:${untypedEnd(param)}`))
-      .map(({ file, param }) => parameterEdit(param, param.type.getStart(), 3, inferred.get(`${file}:${untypedEnd(param)}`)));
+    return [
+      ...sites
+        .filter(({ file, param }) => inferred.has(`${file}:${untypedEnd(param)}`))
+        .map(({ file, param }) => parameterEdit(param, param.type.getStart(), 3, inferred.get(`${file}:${untypedEnd(param)}`))),
+      ...fields
+        .filter(({ file, field }) => inferred.has(`${file}:${untypedEnd(field)}`))
+        .map(({ file, field }) => declarationEdit(field, field.type.getStart(), 3, inferred.get(`${file}:${untypedEnd(field)}`))),
+    ];
   }
 
-  // Types for what is still untyped, from usage inference (parameters) and
-  // from what is put in them (arrays, class members), and for what was typed
-  // where TypeScript cannot use it (JSDoc names, `this`), tried together on
-  // the whole program: one trial, on the errors of the program as it is.
-  // `this` types outside a class are tried apart: TypeScript reads them as
-  // errors, so as `any`, and with a class in their place a function's result
-  // may change (sameResults: false).
+  // Class fields kimi-lsp declared (`declare x: any`) whose type is exactly `any`.
+  const MEMBER_IMPLICITLY_ANY = 7008;
+  function fieldsDeclaredAny(sf) {
+    const fields = [];
+    (function visit(node) {
+      const declared = (ts.getModifiers(node) || []).some((k) => k.kind === ts.SyntaxKind.DeclareKeyword);
+      if (ts.isPropertyDeclaration(node) && declared && node.type && node.type.kind === ts.SyntaxKind.AnyKeyword && ts.isIdentifier(node.name)) {
+        fields.push({ file: sf.fileName, field: node });
+      }
+      ts.forEachChild(node, visit);
+    })(sf);
+    return fields;
+  }
+
   function typesForUntyped(project, targets) {
     const before = errorsOf(project, targets, new Map());
     const thisTypes = before.some((error) => error.diag.code === THIS_TYPE_OUTSIDE_CLASS);
@@ -2830,6 +2884,22 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return { path: UNTYPED_MODULES, text, modules: names.size };
   }
 
+  // A field left without a type (a placeholder type dropped, and nothing
+  // inferred from its uses) has the type TypeScript takes from its
+  // constructor's assignments; where that is `any`, it is written, so that
+  // the report counts it and a reader sees it.
+  function anyForUntypedFields(sf, project) {
+    const checker = project.program().getTypeChecker();
+    const changes = [];
+    (function visit(node) {
+      if (ts.isPropertyDeclaration(node) && !node.type && !node.initializer && checker.getTypeAtLocation(node.name).flags & ts.TypeFlags.Any) {
+        changes.push({ span: { start: untypedEnd(node), length: 0 }, newText: ': any' });
+      }
+      ts.forEachChild(node, visit);
+    })(sf);
+    return changes;
+  }
+
   function residual(params) {
     const project = loadProject(params, compilerOptions(params));
     applyToAll(project, params.targets, (file) => repeatedMembers(project.program().getSourceFile(file)));
@@ -2837,7 +2907,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     typedefsOfImports(project, params.targets);
     // groups typed side by side each saw only their own classes' declarations
     applyToAll(project, params.targets, (file) => inheritedMembersOnce(project.program().getSourceFile(file), project));
-    applyPerFile(project, optionalForShortCalls(project, params.targets)); // first: a call with too few arguments has no other errors yet
+    // first: a call with too few arguments has no other errors yet
+    applyPerFile(project, [optionalForShortCalls, importTypeExtensions].flatMap((edits) => edits(project, params.targets)));
     // edits read off the same errors, applied at once: one check of the program, not one each
     applyPerFile(project, [recordsForUntypedObjects, widenForCallers, anyThisForFunctions].flatMap((edits) => edits(project, params.targets)));
     typesForUntyped(project, params.targets);
@@ -2872,6 +2943,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       });
       if (!changed.length) break;
     }
+    applyToAll(project, params.targets, (file) => anyForUntypedFields(project.program().getSourceFile(file), project));
     const texts = {};
     let anyCount = declarations ? declarations.modules : 0;
     let unknownCount = 0;
