@@ -457,6 +457,26 @@ def test_fields_assigned_untyped_values_take_the_types_of_their_uses_and_jsdoc_i
     assert node(tmp_path, "fetch.js") == before == "redirect 1, 0 left\ntoo many redirects: http://example.com\n"
 
 
+def test_a_jsdoc_type_naming_nothing_or_a_constructor_function_is_any_not_a_suppression_over_the_signature(tmp_path):
+    pick = (
+        "/**\n * @param {string} name\n * @param {Mixed} [fallback]\n * @return {Mixed}\n */\n"
+        "function pick(name, fallback) {\n  const found = process.env[name];\n  return found === undefined ? fallback : found;\n}\n\n"
+        "/**\n * @param {Layer} layer\n */\nfunction describe(layer) {\n  return layer.name + ' at ' + layer.path;\n}\n\n"
+        "function Layer(name, path) {\n  this.name = name;\n  this.path = path;\n}\n\n"
+        "console.log(pick('KIMI_LSP_NO_SUCH_VARIABLE', 'default'), describe(new Layer('root', '/')));\n"
+        "module.exports = { pick, describe, Layer };\n"
+    )
+    report, before = migrate_written(tmp_path, {"package.json": '{"name": "pick", "version": "1.0.0"}\n', "pick.js": pick}, "pick.js")
+    text = (tmp_path / "pick.ts").read_text()
+    # a suppression above the signature would hide every error on its line, the parameters' uses included
+    assert "*/\nfunction pick(name: string, fallback?: any) {\n" in text
+    assert "*/\nfunction describe(layer: any) {\n" in text
+    assert text.count("@ts-expect-error") == 1  # `new Layer(...)`: a function used as a constructor
+    assert type_errors(tmp_path) == []
+    compile_back(tmp_path)
+    assert node(tmp_path, "pick.js") == before == "default root at /\n"
+
+
 def test_babel_output_declaring_a_require_and_its_members_in_one_statement_is_converted(tmp_path):
     # Babel compiles `const { format } = require('util')` to one `var` with two declarations,
     # on which TypeScript's convertToEsModule fails ("Changes overlap")

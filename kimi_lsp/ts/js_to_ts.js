@@ -2150,9 +2150,12 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         if (!owner) continue;
         // a function's whole result type naming nothing usable: TypeScript infers the result instead
         const inferred = ts.isFunctionLike(owner) && owner.type === reference && resultTypeRemoval(owner);
+        // a name that nothing declares (`{Mixed}`) or a function's instances (`{Layer}`): `any`, as TypeScript
+        // reads it, instead of a suppression over the whole declaration's line; the later steps may narrow it
+        const unknownName = declarationEdit(owner, name.getStart(sf), name.getWidth(sf), 'any');
         if (diag.code === VALUE_AS_TYPE) {
           if (isObjectValue(checker.resolveName(name.text, name, ts.SymbolFlags.Value, false))) edits.push(declarationEdit(owner, name.getStart(sf), 0, 'typeof '));
-          else if (inferred) edits.push(inferred);
+          else edits.push(inferred || unknownName);
           continue;
         }
         let text = name.text === 'function' ? 'Function' : undefined;
@@ -2162,7 +2165,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
           if (found.length === 1) text = importType(found[0], name.text, sf);
         }
         if (text) edits.push(declarationEdit(owner, name.getStart(sf), name.getWidth(sf), text));
-        else if (inferred) edits.push(inferred);
+        else edits.push(inferred || unknownName);
       }
     }
     return edits;
