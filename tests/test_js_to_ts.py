@@ -477,6 +477,35 @@ def test_a_jsdoc_type_naming_nothing_or_a_constructor_function_is_any_not_a_supp
     assert node(tmp_path, "pick.js") == before == "default root at /\n"
 
 
+def test_a_field_typescript_types_any_from_its_constructor_is_written_any_and_counted(tmp_path):
+    trx = (
+        'class Transaction {\n'
+        '  /**\n'
+        '   * @param {string} client\n'
+        '   * @param {*} config\n'
+        '   */\n'
+        '  constructor(client, config) {\n'
+        '    this.client = client;\n'
+        '    this.userParams = {};\n'
+        '    this.userParams = config.userParams;\n'
+        '  }\n'
+        '\n'
+        '  describe() {\n'
+        "    return this.client + ' ' + JSON.stringify(this.userParams);\n"
+        '  }\n'
+        '}\n'
+        '\n'
+        "console.log(new Transaction('pg', { userParams: { a: 1 } }).describe());\n"
+        'module.exports = Transaction;\n'
+    )
+    report, before = migrate_written(tmp_path, {"package.json": '{"name": "trx", "version": "1.0.0"}\n', "trx.js": trx}, "trx.js")
+    # `{}` is a placeholder the typing rounds drop; what the constructor then assigns is `any`
+    assert "  declare userParams: any;\n" in (tmp_path / "trx.ts").read_text()
+    assert report["any_count"] == 2 and report["suppressions"] == 0  # config: any (JSDoc's {*}), and the field
+    compile_back(tmp_path)
+    assert node(tmp_path, "trx.js") == before == 'pg {"a":1}\n'
+
+
 def test_babel_output_declaring_a_require_and_its_members_in_one_statement_is_converted(tmp_path):
     # Babel compiles `const { format } = require('util')` to one `var` with two declarations,
     # on which TypeScript's convertToEsModule fails ("Changes overlap")

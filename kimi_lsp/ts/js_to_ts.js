@@ -1650,6 +1650,13 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return fields;
   }
 
+  // Types for what is still untyped, from usage inference (parameters and
+  // fields) and from what is put in them (arrays, class members), and for
+  // what was typed where TypeScript cannot use it (JSDoc names, `this`),
+  // tried together on the whole program: one trial, on the errors of the
+  // program as it is. `this` types outside a class are tried apart:
+  // TypeScript reads them as errors, so as `any`, and with a class in their
+  // place a function's result may change (sameResults: false).
   function typesForUntyped(project, targets) {
     const before = errorsOf(project, targets, new Map());
     const thisTypes = before.some((error) => error.diag.code === THIS_TYPE_OUTSIDE_CLASS);
@@ -2895,7 +2902,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const checker = project.program().getTypeChecker();
     const changes = [];
     (function visit(node) {
-      if (ts.isPropertyDeclaration(node) && !node.type && !node.initializer && checker.getTypeAtLocation(node.name).flags & ts.TypeFlags.Any) {
+      const named = ts.isPropertyDeclaration(node) && (ts.isIdentifier(node.name) || ts.isPrivateIdentifier(node.name));
+      if (named && !node.type && !node.initializer && checker.getTypeAtLocation(node.name).flags & ts.TypeFlags.Any) {
         changes.push({ span: { start: untypedEnd(node), length: 0 }, newText: ': any' });
       }
       ts.forEachChild(node, visit);
