@@ -27,6 +27,9 @@ const PREFERENCES = { quotePreference: 'auto', includeCompletionsForModuleExport
 module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExports, isExportsName, commonJsExportName }) {
   const projects = new Map();
 
+  // `declare x: T`: a field kimi-lsp declared (JavaScript cannot write one)
+  const isDeclared = (node) => (ts.getModifiers(node) || []).some((k) => k.kind === ts.SyntaxKind.DeclareKeyword);
+
   // ------------------------------------------------------------ text edits
 
   // Applied from the end; inserts at one place keep their order (a fix's
@@ -782,8 +785,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     for (const file of cjs.filter((f) => !result[f].skipped)) {
       if (hasCommonJsExports(converted[file], exportEquals.has(file))) result[file] = { skipped: KEPT_COMMONJS };
       else result[file].text = exportDeclarationsByName(file, converted[file]);
-      const esModule = !result[file].skipped && hasCommonJsForms(file, result[file].text) && esModuleReason(unconverted.getSourceFile(file));
-      if (esModule) result[file] = { skipped: `kept as JavaScript: ${esModule}` };
+      const esModule = !result[file].skipped && esModuleReason(unconverted.getSourceFile(file)); // before parsing the text again
+      if (esModule && hasCommonJsForms(file, result[file].text)) result[file] = { skipped: `kept as JavaScript: ${esModule}` };
     }
     const jsxFiles = new Set(migrate.filter((f) => f.endsWith('.jsx')));
     for (const file of migrate) {
@@ -867,7 +870,6 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     if (!cls || !ts.isClassDeclaration(cls)) return members;
     const sf = cls.getSourceFile();
     const isStatic = (m) => (ts.getModifiers(m) || []).some((k) => k.kind === ts.SyntaxKind.StaticKeyword);
-    const isDeclared = (m) => (ts.getModifiers(m) || []).some((k) => k.kind === ts.SyntaxKind.DeclareKeyword);
     const changes = [];
     for (const member of cls.members) {
       if (isStatic(member) || isDeclared(member)) continue;
@@ -897,8 +899,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         const symbol = node.name ? checker.getSymbolAtLocation(node.name) : node.symbol;
         const bases = symbol ? checker.getBaseTypes(checker.getDeclaredTypeOfSymbol(symbol)) : [];
         for (const member of node.members) {
-          const declared = ts.isPropertyDeclaration(member) && (ts.getModifiers(member) || []).some((k) => k.kind === ts.SyntaxKind.DeclareKeyword);
-          if (!declared || !ts.isIdentifier(member.name)) continue;
+          if (!ts.isPropertyDeclaration(member) || !isDeclared(member) || !ts.isIdentifier(member.name)) continue;
           if (bases.some((base) => checker.getPropertyOfType(base, member.name.text))) {
             changes.push({ span: { start: member.getFullStart(), length: member.getEnd() - member.getFullStart() }, newText: '' });
           }
@@ -1641,8 +1642,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   function fieldsDeclaredAny(sf) {
     const fields = [];
     (function visit(node) {
-      const declared = (ts.getModifiers(node) || []).some((k) => k.kind === ts.SyntaxKind.DeclareKeyword);
-      if (ts.isPropertyDeclaration(node) && declared && node.type && node.type.kind === ts.SyntaxKind.AnyKeyword && ts.isIdentifier(node.name)) {
+      if (ts.isPropertyDeclaration(node) && isDeclared(node) && node.type && node.type.kind === ts.SyntaxKind.AnyKeyword && ts.isIdentifier(node.name)) {
         fields.push({ file: sf.fileName, field: node });
       }
       ts.forEachChild(node, visit);
