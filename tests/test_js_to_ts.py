@@ -469,12 +469,42 @@ def test_a_jsdoc_type_naming_nothing_or_a_constructor_function_is_any_not_a_supp
     report, before = migrate_written(tmp_path, {"package.json": '{"name": "pick", "version": "1.0.0"}\n', "pick.js": pick}, "pick.js")
     text = (tmp_path / "pick.ts").read_text()
     # a suppression above the signature would hide every error on its line, the parameters' uses included
-    assert "*/\nfunction pick(name: string, fallback?: any) {\n" in text
+    # `{Mixed}` names nothing: the result inferred in its place is `any`, written so that it counts
+    assert "*/\nfunction pick(name: string, fallback?: any): any {\n" in text
     assert "*/\nfunction describe(layer: any) {\n" in text
     assert text.count("@ts-expect-error") == 1  # `new Layer(...)`: a function used as a constructor
     assert type_errors(tmp_path) == []
     compile_back(tmp_path)
     assert node(tmp_path, "pick.js") == before == "default root at /\n"
+
+
+def test_a_jsdoc_type_typescript_reads_as_a_namespace_or_a_function_type_falls_back_to_any_not_a_suppression(tmp_path):
+    # `Runner.constants = ...` gives the function members: TypeScript reads `{Runner}` as a namespace (TS2709)
+    runner = (
+        "'use strict';\nfunction Runner(suite) {\n  this.suite = suite;\n}\nRunner.constants = { EVENT_RUN: 'run' };\n"
+        "/**\n * @param {function} fn\n * @returns {Runner} this, for chaining\n */\n"
+        "Runner.prototype.run = function (fn) {\n  fn(this.suite);\n  return this;\n};\nmodule.exports = Runner;\n"
+    )
+    base = (
+        "'use strict';\n/**\n * @param {function} listener\n * @param {Suite} suite\n */\n"
+        "function watch(listener, suite) {\n  process.on('exit', listener);\n  return suite;\n}\nmodule.exports = { watch };\n"
+    )
+    main = (
+        "const Runner = require('./runner');\nconst { watch } = require('./watch');\n"
+        "Runner.prototype.run.call({ suite: 'unit' }, (suite) => console.log('ran', suite));\n"
+        "console.log(watch(() => console.log('bye'), 'suite'));\n"
+    )
+    files = {"package.json": '{"name": "runner", "version": "1.0.0"}\n', "runner.js": runner, "watch.js": base, "main.js": main}
+    report, before = migrate_written(tmp_path, files, "main.js")
+    runner_ts, watch_ts = (tmp_path / "runner.ts").read_text(), (tmp_path / "watch.ts").read_text()
+    # the result inferred in place of `{Runner}` is `any`, written so that it counts; a chainable method's stays `any`
+    assert "*/\nRunner.prototype.run = function (fn: Function): any {\n" in runner_ts
+    # `Function` is no listener for process.on, and `Suite` names nothing: both `any`, not a suppression over the line
+    assert "*/\nfunction watch(listener: any, suite: any) {\n" in watch_ts
+    assert "@ts-expect-error" not in watch_ts and "TS2709" not in runner_ts
+    assert type_errors(tmp_path) == []
+    compile_back(tmp_path)
+    assert node(tmp_path, "main.js") == before == "ran unit\nsuite\nbye\n"
 
 
 def test_a_field_typescript_types_any_from_its_constructor_is_written_any_and_counted(tmp_path):

@@ -1661,10 +1661,24 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const before = errorsOf(project, targets, new Map());
     const thisTypes = before.some((error) => error.diag.code === THIS_TYPE_OUTSIDE_CLASS);
     const edits = [jsDocNameEdits, memberArrayEdits, evolvingArrayEdits, recordValueEdits, inferredParameterEdits].flatMap((edits) => edits(project, targets));
-    keepWhereNoNewErrors(project, targets, edits, before);
+    const kept = keepWhereNoNewErrors(project, targets, edits, before);
+    // a JSDoc name whose type brings errors (`{function}` as `Function` where a
+    // callback's signature is needed) is tried as what the name falls back to,
+    // with the other JSDoc names of its functions
+    const fallbacks = edits.filter((edit) => edit.fallback && !kept.includes(edit)).map((edit) => movedPast(edit.fallback, kept));
+    keepWhereNoNewErrors(project, targets, fallbacks);
     if (!thisTypes) return;
     keepWhereNoNewErrors(project, targets, thisTypeEdits(project, targets), undefined, { sameResults: false });
     anyForThisTypesLeft(project, targets);
+  }
+
+  // An edit of the program before the edits `written` (each at its original
+  // offset), moved to the same place in the program after them.
+  function movedPast(edit, written) {
+    const inFile = written.filter((e) => e.file === edit.file).sort((a, b) => a.start - b.start);
+    const at = (offset) => editedOffset(offset, inFile);
+    const id = (key) => key.replace(/:(\d+)$/, (_, offset) => `:${at(Number(offset))}`);
+    return { ...edit, start: at(edit.start), fnStart: at(edit.fnStart), fnEnd: at(edit.fnEnd), owner: id(edit.owner), fnId: id(edit.fnId) };
   }
 
   // Parameters annotated exactly `any` in functions with a body.
@@ -1734,7 +1748,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       (function visit(node) {
         if (ts.isClassLike(node)) for (const [field, values] of assignedFields(node)) assigned.set(field, assignedType(checker, field, values));
         const typed = (ts.isFunctionLike(node) && node.body) || (ts.isPropertyDeclaration(node) && ts.isIdentifier(node.name));
-        const keywords = typed && node.type ? anyKeywordsOutsideFunctionTypes(node.type) : [];
+        // a chainable method's `any` (it returns `this`) stays: its callers outside the program chain on it
+        const keywords = typed && node.type && !returnsThis(node) ? anyKeywordsOutsideFunctionTypes(node.type) : [];
         const name = keywords.length && (ts.isPropertyDeclaration(node) ? node.name : functionName(node));
         if (name) {
           const owner = `${file}:${node.getStart(sf)}`;
@@ -1750,6 +1765,16 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const uses = usesOf(project, targets, [...names.values()]);
     const users = new Map([...names].map(([owner, name]) => [owner, uses.get(name) || []]));
     keepWhereNoNewErrors(project, targets, edits, before, { sameResults: false, users });
+  }
+
+  function returnsThis(fn) {
+    let found = false;
+    (function visit(node) {
+      if (found || (node !== fn && ts.isFunctionLike(node) && !ts.isArrowFunction(node))) return;
+      if (ts.isReturnStatement(node) && node.expression && node.expression.kind === ts.SyntaxKind.ThisKeyword) found = true;
+      else ts.forEachChild(node, visit);
+    })(fn);
+    return found;
   }
 
   // The class's fields typed exactly `any`, each with the values its own
@@ -2115,6 +2140,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   const CANNOT_FIND_NAME = [2304, 2552]; // Cannot find name 'X' (Did you mean 'Y'?)
   const VALUE_AS_TYPE = 2749; // 'X' refers to a value, but is being used as a type here
+  const NAMESPACE_AS_TYPE = 2709; // Cannot use namespace 'X' as a type
 
   // The edit taking away `fn`'s written result type (`: Router`), colon and all.
   function resultTypeRemoval(fn) {
@@ -2149,7 +2175,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     for (const file of targets) {
       const sf = project.program().getSourceFile(file);
       for (const diag of project.service.getSemanticDiagnostics(file)) {
-        if (!CANNOT_FIND_NAME.includes(diag.code) && diag.code !== VALUE_AS_TYPE) continue;
+        if (!CANNOT_FIND_NAME.includes(diag.code) && diag.code !== VALUE_AS_TYPE && diag.code !== NAMESPACE_AS_TYPE) continue;
         const name = ts.getTokenAtPosition(sf, diag.start);
         const reference = name.parent;
         if (!ts.isIdentifier(name) || !ts.isTypeReferenceNode(reference) || reference.typeName !== name) continue;
@@ -2160,9 +2186,16 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         // a name that nothing declares (`{Mixed}`) or a function's instances (`{Layer}`): `any`, as TypeScript
         // reads it, instead of a suppression over the whole declaration's line; the later steps may narrow it
         const unknownName = declarationEdit(owner, name.getStart(sf), name.getWidth(sf), 'any');
+        // tried with the other edits, and again after them (typesForUntyped): the first trial blames every
+        // edit of a function for an error that one of them brings (`{function}` as `Function`, say)
+        const retried = (edit) => ({ ...edit, fallback: edit });
         if (diag.code === VALUE_AS_TYPE) {
           if (isObjectValue(checker.resolveName(name.text, name, ts.SymbolFlags.Value, false))) edits.push(declarationEdit(owner, name.getStart(sf), 0, 'typeof '));
-          else edits.push(inferred || unknownName);
+          else edits.push(retried(inferred || unknownName));
+          continue;
+        }
+        if (diag.code === NAMESPACE_AS_TYPE) { // a function given members (`Mocha.prototype.bail = ...`) is a namespace to TypeScript
+          edits.push(retried(inferred || unknownName));
           continue;
         }
         let text = name.text === 'function' ? 'Function' : undefined;
@@ -2171,8 +2204,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
           const found = modules.get(name.text) || [];
           if (found.length === 1) text = importType(found[0], name.text, sf);
         }
-        if (text) edits.push(declarationEdit(owner, name.getStart(sf), name.getWidth(sf), text));
-        else edits.push(inferred || unknownName);
+        if (text) edits.push({ ...declarationEdit(owner, name.getStart(sf), name.getWidth(sf), text), fallback: inferred || unknownName });
+        else edits.push(retried(inferred || unknownName));
       }
     }
     return edits;
@@ -2911,6 +2944,24 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return changes;
   }
 
+  // A function whose JSDoc gives its result (`@returns {Mocha} this`) but
+  // that has no result type (the name was none TypeScript knows, and the
+  // annotation left for TypeScript to infer) and returns `any` has `any`
+  // written, so that the report counts it and a reader sees it.
+  function anyForDocumentedAnyResults(sf, project) {
+    const checker = project.program().getTypeChecker();
+    const changes = [];
+    (function visit(node) {
+      if (ts.isFunctionLike(node) && node.body && !node.type && ts.getJSDocReturnTag(node)) {
+        const signature = checker.getSignatureFromDeclaration(node);
+        const close = ts.findChildOfKind(node, ts.SyntaxKind.CloseParenToken, sf);
+        if (close && signature && signature.getReturnType().flags & ts.TypeFlags.Any) changes.push({ span: { start: close.getEnd(), length: 0 }, newText: ': any' });
+      }
+      ts.forEachChild(node, visit);
+    })(sf);
+    return changes;
+  }
+
   function residual(params) {
     const project = loadProject(params, compilerOptions(params));
     applyToAll(project, params.targets, (file) => repeatedMembers(project.program().getSourceFile(file)));
@@ -2934,6 +2985,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     unknownForUntypedParameters(project, params.targets); // an `any` that only a caller's argument contradicted may need nothing
     unknownForAnyResultsAndFields(project, params.targets);
     contextualCallbackParameters(project, params.targets);
+    // after the steps that narrow written `any`s: a result only inferred `any` stays what it was
+    applyToAll(project, params.targets, (file) => anyForDocumentedAnyResults(project.program().getSourceFile(file), project));
     const options = project.program().getOptionsDiagnostics().concat(project.program().getGlobalDiagnostics());
     if (options.length) {
       throw new UserError(`the TypeScript configuration has errors: ${ts.flattenDiagnosticMessageText(options[0].messageText, ' ')}`);
