@@ -1770,7 +1770,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   function returnsThis(fn) {
     let found = false;
     (function visit(node) {
-      if (found || (node !== fn && ts.isFunctionLike(node) && !ts.isArrowFunction(node))) return;
+      if (found || (node !== fn && ts.isFunctionLike(node))) return; // a nested function's `return` is its own
       if (ts.isReturnStatement(node) && node.expression && node.expression.kind === ts.SyntaxKind.ThisKeyword) found = true;
       else ts.forEachChild(node, visit);
     })(fn);
