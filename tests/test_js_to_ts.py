@@ -483,7 +483,9 @@ def test_a_jsdoc_type_typescript_reads_as_a_namespace_or_a_function_type_falls_b
     runner = (
         "'use strict';\nfunction Runner(suite) {\n  this.suite = suite;\n}\nRunner.constants = { EVENT_RUN: 'run' };\n"
         "/**\n * @param {function} fn\n * @returns {Runner} this, for chaining\n */\n"
-        "Runner.prototype.run = function (fn) {\n  fn(this.suite);\n  return this;\n};\nmodule.exports = Runner;\n"
+        "Runner.prototype.run = function (fn) {\n  fn(this.suite);\n  return this;\n};\n"
+        "/**\n * @param {string} name\n * @returns {*} this\n */\n"
+        "Runner.prototype.named = function (name) {\n  this.name = name;\n  return this;\n};\nmodule.exports = Runner;\n"
     )
     base = (
         "'use strict';\n/**\n * @param {function} listener\n * @param {Suite} suite\n */\n"
@@ -497,8 +499,10 @@ def test_a_jsdoc_type_typescript_reads_as_a_namespace_or_a_function_type_falls_b
     files = {"package.json": '{"name": "runner", "version": "1.0.0"}\n', "runner.js": runner, "watch.js": base, "main.js": main}
     report, before = migrate_written(tmp_path, files, "main.js")
     runner_ts, watch_ts = (tmp_path / "runner.ts").read_text(), (tmp_path / "watch.ts").read_text()
-    # the result inferred in place of `{Runner}` is `any`, written so that it counts; a chainable method's stays `any`
+    # the result inferred in place of `{Runner}` is `any`, written so that it counts
     assert "*/\nRunner.prototype.run = function (fn: Function): any {\n" in runner_ts
+    # JSDoc's `{*}` is `any`, which nothing in the program needs more of, but code outside it chains on it
+    assert "*/\nRunner.prototype.named = function (name: string): any {\n" in runner_ts
     # `Function` is no listener for process.on, and `Suite` names nothing: both `any`, not a suppression over the line
     assert "*/\nfunction watch(listener: any, suite: any) {\n" in watch_ts
     assert "@ts-expect-error" not in watch_ts and "TS2709" not in runner_ts

@@ -2194,7 +2194,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
           else edits.push(retried(inferred || unknownName));
           continue;
         }
-        if (diag.code === NAMESPACE_AS_TYPE) { // a function given members (`Mocha.prototype.bail = ...`) is a namespace to TypeScript
+        if (diag.code === NAMESPACE_AS_TYPE) { // a function the code gives members (`Mocha.utils = ...`) is a namespace to TypeScript
           edits.push(retried(inferred || unknownName));
           continue;
         }
@@ -2945,9 +2945,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   }
 
   // A function whose JSDoc gives its result (`@returns {Mocha} this`) but
-  // that has no result type (the name was none TypeScript knows, and the
-  // annotation left for TypeScript to infer) and returns `any` has `any`
-  // written, so that the report counts it and a reader sees it.
+  // that is left with no result type (a JSDoc name TypeScript does not know
+  // goes, for TypeScript to infer) and returns `any` has `any` written, so
+  // that the report counts it and a reader sees it.
   function anyForDocumentedAnyResults(sf, project) {
     const checker = project.program().getTypeChecker();
     const changes = [];
