@@ -1525,13 +1525,23 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // Each target's original text with the given edits (and no others);
   // returns, per file, the edits written, in text order.
   function writeEdits(project, originals, edits) {
-    const byFile = new Map();
-    for (const edit of edits) byFile.set(edit.file, [...(byFile.get(edit.file) || []), edit]);
+    const byFile = editsByFile(edits);
     for (const [file, text] of originals) {
-      const sorted = (byFile.get(file) || []).sort((a, b) => a.start - b.start);
+      const sorted = byFile.get(file) || [];
       byFile.set(file, sorted);
       setText(project, file, applyChanges(text, sorted.map((e) => ({ span: { start: e.start, length: e.length }, newText: e.newText }))));
     }
+    return byFile;
+  }
+
+  // File -> its edits, in text order.
+  function editsByFile(edits) {
+    const byFile = new Map();
+    for (const edit of edits) {
+      if (!byFile.has(edit.file)) byFile.set(edit.file, []);
+      byFile.get(edit.file).push(edit);
+    }
+    for (const sorted of byFile.values()) sorted.sort((a, b) => a.start - b.start);
     return byFile;
   }
 
@@ -1665,18 +1675,19 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     // a JSDoc name whose type brings errors (`{function}` as `Function` where a
     // callback's signature is needed) is tried as what the name falls back to,
     // with the other JSDoc names of its functions
-    const fallbacks = edits.filter((edit) => edit.fallback && !kept.includes(edit)).map((edit) => movedPast(edit.fallback, kept));
+    const keptSet = new Set(kept);
+    const written = editsByFile(kept);
+    const fallbacks = edits.filter((edit) => edit.fallback && !keptSet.has(edit)).map((edit) => movedPast(edit.fallback, written));
     keepWhereNoNewErrors(project, targets, fallbacks);
     if (!thisTypes) return;
     keepWhereNoNewErrors(project, targets, thisTypeEdits(project, targets), undefined, { sameResults: false });
     anyForThisTypesLeft(project, targets);
   }
 
-  // An edit of the program before the edits `written` (each at its original
-  // offset), moved to the same place in the program after them.
+  // An edit of the program before the edits `written` (per file, each at its
+  // original offset), moved to the same place in the program after them.
   function movedPast(edit, written) {
-    const inFile = written.filter((e) => e.file === edit.file).sort((a, b) => a.start - b.start);
-    const at = (offset) => editedOffset(offset, inFile);
+    const at = (offset) => editedOffset(offset, written.get(edit.file) || []);
     const id = (key) => key.replace(/:(\d+)$/, (_, offset) => `:${at(Number(offset))}`);
     return { ...edit, start: at(edit.start), fnStart: at(edit.fnStart), fnEnd: at(edit.fnEnd), owner: id(edit.owner), fnId: id(edit.fnId) };
   }
