@@ -491,12 +491,22 @@ def test_a_jsdoc_type_typescript_reads_as_a_namespace_or_a_function_type_falls_b
         "'use strict';\n/**\n * @param {function} listener\n * @param {Suite} suite\n */\n"
         "function watch(listener, suite) {\n  process.on('exit', listener);\n  return suite;\n}\nmodule.exports = { watch };\n"
     )
-    main = (
-        "const Runner = require('./runner');\nconst { watch } = require('./watch');\n"
-        "Runner.prototype.run.call({ suite: 'unit' }, (suite) => console.log('ran', suite));\n"
-        "console.log(watch(() => console.log('bye'), 'suite'));\n"
+    # express's ETag generators: `{function}` as `Function`, and the result inferred, each make `compile`'s
+    # `return fn` an error, since `fn` may be undefined where its JSDoc says `{Function}`
+    etag = (
+        "'use strict';\n/**\n * @param {object} options\n * @return {function}\n */\n"
+        "function generator(options) {\n  return function (body) {\n    return (options.weak ? 'W/' : '') + body.length;\n  };\n}\n"
+        "var strong = generator({ weak: false });\n"
+        "/**\n * @param {Boolean|Function} val\n * @return {Function}\n */\n"
+        "function compile(val) {\n  var fn;\n  if (typeof val === 'function') return val;\n"
+        "  if (val === true) fn = strong;\n  return fn;\n}\nmodule.exports = { compile };\n"
     )
-    files = {"package.json": '{"name": "runner", "version": "1.0.0"}\n', "runner.js": runner, "watch.js": base, "main.js": main}
+    main = (
+        "const Runner = require('./runner');\nconst { watch } = require('./watch');\nconst { compile } = require('./etag');\n"
+        "Runner.prototype.run.call({ suite: 'unit' }, (suite) => console.log('ran', suite));\n"
+        "console.log(watch(() => console.log('bye'), 'suite'), compile(true)('abc'), compile(false));\n"
+    )
+    files = {"package.json": '{"name": "runner", "version": "1.0.0"}\n', "runner.js": runner, "watch.js": base, "etag.js": etag, "main.js": main}
     report, before = migrate_written(tmp_path, files, "main.js")
     runner_ts, watch_ts = (tmp_path / "runner.ts").read_text(), (tmp_path / "watch.ts").read_text()
     # the result inferred in place of `{Runner}` is `any`, written so that it counts
@@ -506,9 +516,12 @@ def test_a_jsdoc_type_typescript_reads_as_a_namespace_or_a_function_type_falls_b
     # `Function` is no listener for process.on, and `Suite` names nothing: both `any`, not a suppression over the line
     assert "*/\nfunction watch(listener: any, suite: any) {\n" in watch_ts
     assert "@ts-expect-error" not in watch_ts and "TS2709" not in runner_ts
+    # and so `{function}` is `any` there, not the keyword `function` under a suppression
+    etag_ts = (tmp_path / "etag.ts").read_text()
+    assert "*/\nfunction generator(options: Record<string, any>): any {\n" in etag_ts and "@ts-expect-error" not in etag_ts, etag_ts
     assert type_errors(tmp_path) == []
     compile_back(tmp_path)
-    assert node(tmp_path, "main.js") == before == "ran unit\nsuite\nbye\n"
+    assert node(tmp_path, "main.js") == before == "ran unit\nsuite 3 undefined\nbye\n"
 
 
 def test_a_field_typescript_types_any_from_its_constructor_is_written_any_and_counted(tmp_path):
@@ -909,6 +922,42 @@ def test_a_module_value_declared_with_its_name_becomes_that_name_exported(tmp_pa
     compile_back(tmp_path)
     assert node(tmp_path, "main.js") == before
 
+
+
+def test_methods_given_to_another_object_read_this_as_a_record_not_under_suppressions(tmp_path):
+    # knex's pattern: methods copied onto a context object (`Object.assign`), and
+    # accessors defined on a function from a map of property descriptors
+    # (`Object.defineProperties`). `this` is the object they end up on, which
+    # declares none of what they read.
+    knex = (
+        "function makeContext(client) {\n  const context = { client };\n"
+        "  Object.assign(context, {\n"
+        "    queryBuilder() {\n      return this.client.name + ':builder';\n    },\n"
+        "    raw(sql) {\n      return this.client.name + ':' + sql;\n    },\n  });\n  return context;\n}\n\n"
+        "const PROPERTIES = {\n"
+        "  client: {\n    get() {\n      return this.context.client;\n    },\n"
+        "    set(client) {\n      this.context.client = client;\n    },\n    configurable: true,\n  },\n"
+        "  name: {\n    get() {\n      return this.context.client.name;\n    },\n    configurable: true,\n  },\n};\n\n"
+        "function makeKnex(client) {\n  function knex(table) {\n    return knex.context.queryBuilder() + '(' + table + ')';\n  }\n"
+        "  knex.context = makeContext(client);\n  Object.defineProperties(knex, PROPERTIES);\n  return knex;\n}\n\n"
+        "module.exports = makeKnex;\n"
+    )
+    main = (
+        "const makeKnex = require('./knex');\nconst knex = makeKnex({ name: 'pg' });\n"
+        "console.log(knex('users'), knex.context.raw('select 1'), knex.name);\n"
+        "knex.client = { name: 'mysql' };\nconsole.log(knex('users'), knex.name);\n"
+    )
+    package = '{"name": "knexish", "version": "1.0.0"}\n'
+    report, before = migrate_written(tmp_path, {"package.json": package, "knex.js": knex, "main.js": main}, "main.js")
+    assert not report["skipped"] and report["errors_after"] == 0
+    text = (tmp_path / "knex.ts").read_text()
+    assert "\n  } satisfies ThisType<Record<string, any>>);\n" in text  # the methods Object.assign copies
+    # the accessors, one level down: as lib types `Object.defineProperties`'s argument
+    assert "\n} satisfies PropertyDescriptorMap & ThisType<any>;\n" in text
+    # the one error left is not in them: TypeScript adds to no object what `Object.assign` gives it
+    assert text.count("@ts-expect-error") == 1 and "TS2339: Property 'queryBuilder' does not exist on type '{ client: any; }'" in text, text
+    compile_back(tmp_path)
+    assert node(tmp_path, "main.js") == before
 
 def with_untyped_package(root: Path) -> Path:
     """node_modules/dotpad: a package without type declarations (node_modules is not committed)."""

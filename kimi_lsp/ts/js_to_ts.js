@@ -1671,14 +1671,23 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const before = errorsOf(project, targets, new Map());
     const thisTypes = before.some((error) => error.diag.code === THIS_TYPE_OUTSIDE_CLASS);
     const edits = [jsDocNameEdits, memberArrayEdits, evolvingArrayEdits, recordValueEdits, inferredParameterEdits].flatMap((edits) => edits(project, targets));
-    const kept = keepWhereNoNewErrors(project, targets, edits, before);
+    let kept = keepWhereNoNewErrors(project, targets, edits, before);
     // a JSDoc name whose type brings errors (`{function}` as `Function` where a
     // callback's signature is needed) is tried as what the name falls back to,
-    // with the other JSDoc names of its functions
-    const keptSet = new Set(kept);
-    const written = editsByFile(kept);
-    const fallbacks = edits.filter((edit) => edit.fallback && !keptSet.has(edit)).map((edit) => movedPast(edit.fallback, written));
-    keepWhereNoNewErrors(project, targets, fallbacks);
+    // with the other JSDoc names of its functions, and then as what that falls
+    // back to (an inferred result, then `any`)
+    const keptFirst = new Set(kept);
+    let dropped = edits.filter((edit) => !keptFirst.has(edit));
+    // (`any`, the last of them, brings no error itself, only shares the blame: it is tried again each round)
+    const next = (edit) => edit.fallback || (edit.newText === 'any' ? edit : undefined);
+    for (let round = 0; round < 2; round++) {
+      const written = editsByFile(kept); // edits at their offsets in the program before typesForUntyped
+      const tried = new Map(dropped.filter(next).map((edit) => [movedPast(next(edit), written), next(edit)]));
+      if (!tried.size) break;
+      const keptNow = new Set(keepWhereNoNewErrors(project, targets, [...tried.keys()]));
+      kept = kept.concat([...tried].filter(([moved]) => keptNow.has(moved)).map(([, edit]) => edit));
+      dropped = [...tried].filter(([moved]) => !keptNow.has(moved)).map(([, edit]) => edit);
+    }
     if (!thisTypes) return;
     keepWhereNoNewErrors(project, targets, thisTypeEdits(project, targets), undefined, { sameResults: false });
     anyForThisTypesLeft(project, targets);
@@ -2199,7 +2208,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         const unknownName = declarationEdit(owner, name.getStart(sf), name.getWidth(sf), 'any');
         // tried with the other edits, and again after them (typesForUntyped): the first trial blames every
         // edit of a function for an error that one of them brings (`{function}` as `Function`, say)
-        const retried = (edit) => ({ ...edit, fallback: edit });
+        // and where an inferred result brings errors too, the name is read as TypeScript reads it: `any`
+        const thenAny = (edit) => (edit === inferred ? { ...edit, fallback: unknownName } : edit);
+        const retried = (edit) => ({ ...edit, fallback: thenAny(edit) });
         if (diag.code === VALUE_AS_TYPE) {
           if (isObjectValue(checker.resolveName(name.text, name, ts.SymbolFlags.Value, false))) edits.push(declarationEdit(owner, name.getStart(sf), 0, 'typeof '));
           else edits.push(retried(inferred || unknownName));
@@ -2215,7 +2226,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
           const found = modules.get(name.text) || [];
           if (found.length === 1) text = importType(found[0], name.text, sf);
         }
-        if (text) edits.push({ ...declarationEdit(owner, name.getStart(sf), name.getWidth(sf), text), fallback: inferred || unknownName });
+        if (text) edits.push({ ...declarationEdit(owner, name.getStart(sf), name.getWidth(sf), text), fallback: thenAny(inferred || unknownName) });
         else edits.push(retried(inferred || unknownName));
       }
     }
@@ -2650,15 +2661,47 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         const access = ts.getTokenAtPosition(sf, diag.start).parent;
         if (!ts.isPropertyAccessExpression(access) || access.expression.kind !== ts.SyntaxKind.ThisKeyword) continue;
         const member = ts.findAncestor(access, (n) => ts.isFunctionLike(n) && !ts.isArrowFunction(n));
-        const literal = member && member.parent;
-        if (!literal || !ts.isObjectLiteralExpression(literal) || !ts.isVariableDeclaration(literal.parent) || literal.parent.type) continue;
+        const literal = member && thisTypedLiteral(member);
+        if (!literal || !takesThisType(literal)) continue;
         lines.set(literal, (lines.get(literal) || new Set()).add(sf.getLineAndCharacterOfPosition(diag.start).line));
       }
     }
-    const edits = [...lines].filter(([, at]) => at.size >= 2).map(([literal]) => (
-      { file: literal.getSourceFile().fileName, span: { start: literal.getEnd(), length: 0 }, newText: ' satisfies ThisType<Record<string, any>>' }
-    ));
+    const edits = [...lines].filter(([, at]) => at.size >= 2).map(([literal]) => ({
+      file: literal.getSourceFile().fileName,
+      span: { start: literal.getEnd(), length: 0 },
+      newText: isDescriptorMap(literal) ? ' satisfies PropertyDescriptorMap & ThisType<any>' : ' satisfies ThisType<Record<string, any>>',
+    }));
     keepWhereFewerErrorsAndAnys(project, targets, edits);
+  }
+
+  // The object literal whose ThisType says what `this` is in a method (or
+  // a function that is a property's value): the method's own, or, for an
+  // accessor of a property descriptor, the map of descriptors holding it
+  // (`{ client: { get() {...} } }`, for `Object.defineProperties`), typed as
+  // lib's `defineProperties` types its argument.
+  function thisTypedLiteral(member) {
+    const own = ts.isPropertyAssignment(member.parent) ? member.parent.parent : member.parent;
+    if (!ts.isObjectLiteralExpression(own)) return undefined;
+    const map = ts.isPropertyAssignment(own.parent) && own.parent.parent;
+    return map && isDescriptorMap(map) ? map : own;
+  }
+
+  const DESCRIPTOR_KEYS = new Set(['get', 'set', 'value', 'writable', 'enumerable', 'configurable']);
+
+  // `{ name: { get() {...}, configurable: true }, ... }`: every value a descriptor, with an accessor among them.
+  function isDescriptorMap(literal) {
+    const descriptors = literal.properties.map((p) => ts.isPropertyAssignment(p) && ts.isObjectLiteralExpression(p.initializer) && p.initializer);
+    const keys = (d) => d.properties.map((p) => p.name && ts.isIdentifier(p.name) && p.name.text);
+    return descriptors.length > 0 && descriptors.every((d) => d && keys(d).every((k) => DESCRIPTOR_KEYS.has(k))) &&
+      descriptors.some((d) => keys(d).some((k) => k === 'get' || k === 'set'));
+  }
+
+  // An untyped variable's value, or an object whose members another object
+  // gets: `Object.assign(target, literal)`, `Object.defineProperties(target, literal)`.
+  function takesThisType(literal) {
+    const parent = literal.parent;
+    if (ts.isVariableDeclaration(parent)) return !parent.type;
+    return ts.isCallExpression(parent) && parent.arguments.indexOf(literal) > 0 && /^Object\.(assign|defineProperties)$/.test(parent.expression.getText());
   }
 
   // ------------------------------------------------------------ functions that pass their arguments on
