@@ -1235,6 +1235,15 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // node16 or nodenext (TS2835). TypeScript's message names the specifier it
   // means; a type import changes nothing at runtime.
   const NEEDS_EXTENSION = 2835;
+  // `new Promise((resolve) => ... resolve())`: a promise resolved with
+  // nothing is TypeScript's `Promise<unknown>`, whose `resolve` wants a value
+  // (TS2794). TypeScript's own fix writes `new Promise<void>`; kept where
+  // error lines plus anys go down.
+  function voidForPromisesResolvedEmpty(project, targets) {
+    const edits = targets.flatMap((file) => codefixEdits(project, file, 'addVoidToPromise').map((change) => ({ file, ...change })));
+    keepWhereFewerErrorsAndAnys(project, targets, edits);
+  }
+
   function importTypeExtensions(project, targets) {
     const edits = [];
     for (const file of targets) {
@@ -2942,7 +2951,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return false;
   }
 
-  const NO_DECLARATION_FILE = 7016;
+  const NO_DECLARATION_FILE = 7016; // Could not find a declaration file for module 'x'
+  const CANNOT_FIND_MODULE = 2307; // Cannot find module 'x' or its corresponding type declarations
   const UNTYPED_MODULES = 'untyped-modules.d.ts';
 
   // `import x = require('depd')` where the package has no types is TS7016 at
@@ -2960,25 +2970,38 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const config = ts.parseConfigFileTextToJson('tsconfig.json', params.tsconfig).config || {};
     const file = path.join(params.root, UNTYPED_MODULES);
     if (config.files || config.include || config.extends || fs.existsSync(file)) return undefined;
-    const names = new Set();
+    const untyped = new Set();
+    const missing = new Set(); // not installed: a dev dependency (knex's stress-test scripts), an optional one
     for (const target of params.targets) {
       const sf = project.program().getSourceFile(target);
       for (const diag of project.service.getSemanticDiagnostics(target)) {
-        if (diag.code !== NO_DECLARATION_FILE) continue;
+        if (diag.code !== NO_DECLARATION_FILE && diag.code !== CANNOT_FIND_MODULE) continue;
         const token = ts.getTokenAtPosition(sf, diag.start);
-        if (ts.isStringLiteralLike(token) && !token.text.startsWith('.')) names.add(token.text);
+        if (!ts.isStringLiteralLike(token) || token.text.startsWith('.') || path.isAbsolute(token.text) || token.text.startsWith('node:')) continue;
+        if (diag.code === NO_DECLARATION_FILE) untyped.add(token.text);
+        else if (!ts.isLiteralTypeNode(token.parent)) missing.add(token.text); // `import('x').T` would name a type that `any` has not
       }
     }
-    if (!names.size) return undefined;
+    for (const name of untyped) missing.delete(name);
+    if (!untyped.size && !missing.size) return undefined;
+    const declarations = (names) => [...names].sort().map((name) => `declare module ${JSON.stringify(name)};`);
     const text = [
-      '// Packages without type declarations: each is typed `any`. Where one has',
-      '// types on npm (npm i -D @types/NAME), install them and delete its line.',
-      ...[...names].sort().map((name) => `declare module ${JSON.stringify(name)};`),
+      ...(untyped.size ? [
+        '// Packages without type declarations: each is typed `any`. Where one has',
+        '// types on npm (npm i -D @types/NAME), install them and delete its line.',
+        ...declarations(untyped),
+      ] : []),
+      ...(missing.size ? [
+        ...(untyped.size ? [''] : []),
+        '// Packages not installed here: each is typed `any`, installed or not. Where',
+        '// one has types of its own or on npm (@types/NAME), install them and delete its line.',
+        ...declarations(missing),
+      ] : []),
       '',
     ].join('\n');
     project.rootFiles = [...project.rootFiles, file];
     setText(project, file, text);
-    return { path: UNTYPED_MODULES, text, modules: names.size };
+    return { path: UNTYPED_MODULES, text, modules: untyped.size + missing.size };
   }
 
   // A field left without a type (a placeholder type dropped, and nothing
@@ -3025,6 +3048,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     applyToAll(project, params.targets, (file) => inheritedMembersOnce(project.program().getSourceFile(file), project));
     // first: a call with too few arguments has no other errors yet
     applyPerFile(project, [optionalForShortCalls, importTypeExtensions].flatMap((edits) => edits(project, params.targets)));
+    voidForPromisesResolvedEmpty(project, params.targets);
     // edits read off the same errors, applied at once: one check of the program, not one each
     applyPerFile(project, [recordsForUntypedObjects, widenForCallers, anyThisForFunctions].flatMap((edits) => edits(project, params.targets)));
     typesForUntyped(project, params.targets);
