@@ -959,6 +959,38 @@ def test_methods_given_to_another_object_read_this_as_a_record_not_under_suppres
     compile_back(tmp_path)
     assert node(tmp_path, "main.js") == before
 
+
+def test_members_the_prototype_is_given_after_the_class_have_the_given_values_type(tmp_path):
+    # knex's joinclause: aliases put on the prototype after the class. What
+    # their uses say (`declare andOn: (first: any, ...) => any`) is a guess;
+    # the prototype is given `on` itself, and a call's result for a factory.
+    clause = (
+        "function makeBuilder() {\n  return { wrap(sql) { return '(' + sql + ')'; } };\n}\n\n"
+        "class JoinClause {\n  constructor(table) {\n    this.table = table;\n    this.clauses = [];\n  }\n"
+        "  on(first, operator, second) {\n    this.clauses.push([first, operator, second].join(' '));\n    return this;\n  }\n"
+        "  toSQL() {\n    return 'join ' + this.table + ' on ' + this.clauses.join(' and ');\n  }\n}\n\n"
+        "JoinClause.prototype.andOn = JoinClause.prototype.alsoOn = JoinClause.prototype.on;\n"
+        "JoinClause.prototype.builder = makeBuilder();\n\n"
+        "module.exports = JoinClause;\n"
+    )
+    main = (
+        "const JoinClause = require('./clause');\n"
+        "const join = new JoinClause('accounts');\n"
+        "join.on('a.id', '=', 'b.id').andOn('a.x', '<', 'b.x').alsoOn('a.y', '>', 'b.y');\n"
+        "console.log(join.toSQL(), join.builder.wrap(join.table));\n"
+    )
+    package = '{"name": "joins", "version": "1.0.0"}\n'
+    report, before = migrate_written(tmp_path, {"package.json": package, "clause.js": clause, "main.js": main}, "main.js")
+    assert not report["skipped"] and report["errors_after"] == 0
+    text = (tmp_path / "clause.ts").read_text()
+    assert "declare andOn: typeof JoinClause.prototype.on;" in text, text
+    assert "declare alsoOn: typeof JoinClause.prototype.on;" in text, text
+    assert "declare builder: ReturnType<typeof makeBuilder>;" in text, text
+    assert "@ts-expect-error" not in text
+    compile_back(tmp_path)
+    assert node(tmp_path, "main.js") == before
+
+
 def with_untyped_package(root: Path) -> Path:
     """node_modules/dotpad: a package without type declarations (node_modules is not committed)."""
     install_package(root, "dotpad", {"index.js": "module.exports = function pad(text, width) {\n  return String(text).padEnd(width, '.');\n};\n"})

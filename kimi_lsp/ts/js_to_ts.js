@@ -2133,6 +2133,58 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     })(fn.body);
   }
 
+  // ------------------------------------------------------------ members the prototype is given after the class
+
+  // `JoinClause.prototype.andOn = JoinClause.prototype.on` after the class:
+  // fixMissingMember declared `andOn` from its uses (`declare andOn: (first:
+  // any) => any`), a guess at what the prototype is given. Its type becomes
+  // the given value's: `typeof JoinClause.prototype.on`, `typeof pushQuery`
+  // for a function, `ReturnType<typeof buildTable>` for what a call makes.
+  // Not where the value is `any` (that would hide one), nor for a function
+  // written in place (its own parameters are typed by the declaration).
+  // Kept where the program has no new error.
+  function prototypeValueTypes(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const edits = [];
+    for (const file of targets) {
+      for (const statement of project.program().getSourceFile(file).statements) {
+        if (!ts.isExpressionStatement(statement)) continue;
+        const assigned = []; // `a.prototype.x = a.prototype.y = value`: both get value's type
+        let value = statement.expression;
+        for (; isAssignment(value); value = value.right) assigned.push(value.left);
+        const type = valueTypeText(checker, value);
+        if (!type) continue;
+        for (const target of assigned) {
+          const member = declaredPrototypeMember(checker, target, targets);
+          if (member && member.type.getText() !== type && !value.getText().startsWith(target.getText())) {
+            edits.push(declarationEdit(member, member.type.getStart(), member.type.getWidth(), type));
+          }
+        }
+      }
+    }
+    keepWhereNoNewErrors(project, targets, edits, undefined, { sameResults: false });
+  }
+
+  const isAssignment = (node) => ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+
+  // The type, as text, of a value named by `f`, `a.b.c` or made by `f(...)`.
+  function valueTypeText(checker, value) {
+    const named = ts.isCallExpression(value) ? value.expression : value;
+    if (!ts.isEntityNameExpression(named) || (ts.isCallExpression(value) && value.typeArguments)) return undefined;
+    if (checker.getTypeAtLocation(value).flags & ts.TypeFlags.Any) return undefined;
+    return ts.isCallExpression(value) ? `ReturnType<typeof ${named.getText()}>` : `typeof ${named.getText()}`;
+  }
+
+  // For `C.prototype.m` with C a class in the targets: its `declare m: T` member.
+  function declaredPrototypeMember(checker, target, targets) {
+    if (!ts.isPropertyAccessExpression(target) || !ts.isPropertyAccessExpression(target.expression) || target.expression.name.text !== 'prototype') return undefined;
+    let symbol = checker.getSymbolAtLocation(target.expression.expression);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+    const cls = symbol && (symbol.declarations || []).find(ts.isClassLike);
+    if (!cls || !targets.includes(cls.getSourceFile().fileName)) return undefined;
+    return cls.members.find((m) => ts.isPropertyDeclaration(m) && isDeclared(m) && m.type && ts.isIdentifier(m.name) && m.name.text === target.name.text);
+  }
+
   // ------------------------------------------------------------ callbacks typed by where they are passed
 
   // A callback's parameter annotated while what it is passed to was still
@@ -3046,6 +3098,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     typedefsOfImports(project, params.targets);
     // groups typed side by side each saw only their own classes' declarations
     applyToAll(project, params.targets, (file) => inheritedMembersOnce(project.program().getSourceFile(file), project));
+    prototypeValueTypes(project, params.targets);
     // first: a call with too few arguments has no other errors yet
     applyPerFile(project, [optionalForShortCalls, importTypeExtensions].flatMap((edits) => edits(project, params.targets)));
     voidForPromisesResolvedEmpty(project, params.targets);
