@@ -1864,8 +1864,10 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // finding each one's references costs seconds on a large program). For
   // each use, its statement, and its function (not an arrow function, which
   // is usually a callback of the statement around it) or else its top-level
-  // statement. Returns name node -> uses.
-  function usesOf(project, targets, names) {
+  // statement. With `byName`, any identifier of the same text is a use (a
+  // member's overrides and its uses through untyped values too). Returns
+  // name node -> uses.
+  function usesOf(project, targets, names, { byName = false } = {}) {
     const checker = project.program().getTypeChecker();
     const symbolAt = (node) => {
       const symbol = checker.getSymbolAtLocation(node);
@@ -1875,7 +1877,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const bySymbol = new Map();
     const byText = new Map(); // names without a symbol (`req.get = function` on an untyped `req`): any use of the text
     for (const name of names) {
-      const symbol = symbolAt(name);
+      const symbol = !byName && symbolAt(name);
       if (symbol) bySymbol.set(symbol, name);
       else if (byText.has(name.text)) byText.get(name.text).push(name);
       else byText.set(name.text, [name]);
@@ -2146,6 +2148,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   function prototypeValueTypes(project, targets) {
     const checker = project.program().getTypeChecker();
     const edits = [];
+    const names = new Map(); // owner -> the member's name
     for (const file of targets) {
       for (const statement of project.program().getSourceFile(file).statements) {
         if (!ts.isExpressionStatement(statement)) continue;
@@ -2157,12 +2160,17 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
         for (const target of assigned) {
           const member = declaredPrototypeMember(checker, target, targets);
           if (member && member.type.getText() !== type && !value.getText().startsWith(target.getText())) {
-            edits.push(declarationEdit(member, member.type.getStart(), member.type.getWidth(), type));
+            const edit = declarationEdit(member, member.type.getStart(), member.type.getWidth(), type);
+            edits.push(edit);
+            names.set(edit.owner, member.name);
           }
         }
       }
     }
-    keepWhereNoNewErrors(project, targets, edits, undefined, { sameResults: false });
+    // an error where a member is used or overridden (often in another file) is blamed on that member's edit
+    const uses = usesOf(project, targets, [...names.values()], { byName: true });
+    const users = new Map([...names].map(([owner, name]) => [owner, uses.get(name) || []]));
+    keepWhereNoNewErrors(project, targets, edits, undefined, { sameResults: false, users });
   }
 
   const isAssignment = (node) => ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken;
