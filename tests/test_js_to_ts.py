@@ -970,14 +970,16 @@ def test_members_the_prototype_is_given_after_the_class_have_the_given_values_ty
         "  on(first, operator, second) {\n    this.clauses.push([first, operator, second].join(' '));\n    return this;\n  }\n"
         "  toSQL() {\n    return 'join ' + this.table + ' on ' + this.clauses.join(' and ');\n  }\n}\n\n"
         "JoinClause.prototype.andOn = JoinClause.prototype.alsoOn = JoinClause.prototype.on;\n"
-        "JoinClause.prototype.builder = makeBuilder();\n\n"
+        "JoinClause.prototype.builder = makeBuilder();\n"
+        "JoinClause.prototype.describe = JoinClause.prototype.on;\n"
+        "JoinClause.prototype.describe = JoinClause.prototype.toSQL;\n\n"
         "module.exports = JoinClause;\n"
     )
     main = (
         "const JoinClause = require('./clause');\n"
         "const join = new JoinClause('accounts');\n"
         "join.on('a.id', '=', 'b.id').andOn('a.x', '<', 'b.x').alsoOn('a.y', '>', 'b.y');\n"
-        "console.log(join.toSQL(), join.builder.wrap(join.table));\n"
+        "console.log(join.toSQL(), join.builder.wrap(join.table), join.describe());\n"
     )
     package = '{"name": "joins", "version": "1.0.0"}\n'
     report, before = migrate_written(tmp_path, {"package.json": package, "clause.js": clause, "main.js": main}, "main.js")
@@ -986,6 +988,8 @@ def test_members_the_prototype_is_given_after_the_class_have_the_given_values_ty
     assert "declare andOn: typeof JoinClause.prototype.on;" in text, text
     assert "declare alsoOn: typeof JoinClause.prototype.on;" in text, text
     assert "declare builder: ReturnType<typeof makeBuilder>;" in text, text
+    # given two values, `describe` is neither one's type
+    assert "declare describe: typeof" not in text and text.count("declare describe:") == 1, text
     assert "@ts-expect-error" not in text
     compile_back(tmp_path)
     assert node(tmp_path, "main.js") == before

@@ -2143,11 +2143,11 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // the given value's: `typeof JoinClause.prototype.on`, `typeof pushQuery`
   // for a function, `ReturnType<typeof buildTable>` for what a call makes.
   // Not where the value is `any` (that would hide one), nor for a function
-  // written in place (its own parameters are typed by the declaration).
-  // Kept where the program has no new error.
+  // written in place (its own parameters are typed by the declaration), nor
+  // for a member given a value twice. Kept where the program has no new error.
   function prototypeValueTypes(project, targets) {
     const checker = project.program().getTypeChecker();
-    const edits = [];
+    const byOwner = new Map(); // owner -> its edits
     const names = new Map(); // owner -> the member's name
     for (const file of targets) {
       for (const statement of project.program().getSourceFile(file).statements) {
@@ -2161,12 +2161,14 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
           const member = declaredPrototypeMember(checker, target, targets);
           if (member && member.type.getText() !== type && !value.getText().startsWith(target.getText())) {
             const edit = declarationEdit(member, member.type.getStart(), member.type.getWidth(), type);
-            edits.push(edit);
+            byOwner.set(edit.owner, (byOwner.get(edit.owner) || []).concat(edit));
             names.set(edit.owner, member.name);
           }
         }
       }
     }
+    // a member the prototype is given twice keeps its declaration: which value it holds depends on the run
+    const edits = [...byOwner.values()].filter((own) => own.length === 1).flat();
     // an error where a member is used or overridden (often in another file) is blamed on that member's edit
     const uses = usesOf(project, targets, [...names.values()], { byName: true });
     const users = new Map([...names].map(([owner, name]) => [owner, uses.get(name) || []]));
