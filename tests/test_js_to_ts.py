@@ -995,6 +995,32 @@ def test_members_the_prototype_is_given_after_the_class_have_the_given_values_ty
     assert node(tmp_path, "main.js") == before
 
 
+
+def test_what_a_declared_member_is_later_given_widens_its_type(tmp_path):
+    # node-fetch's body: internals the constructor creates with `error: null`,
+    # and a method that sets `error`, and `reason`, which they lacked
+    body = (
+        "const INTERNALS = Symbol('internals');\n\n"
+        "class BodyError extends Error {}\n\n"
+        "class Body {\n  constructor(body) {\n    this[INTERNALS] = { body, disturbed: false, error: null };\n  }\n"
+        "  fail(message) {\n    this[INTERNALS].error = new BodyError(message);\n    this[INTERNALS].reason = String(message).toUpperCase();\n  }\n"
+        "  get error() {\n    return this[INTERNALS].error;\n  }\n"
+        "  get reason() {\n    return this[INTERNALS].reason;\n  }\n}\n\n"
+        "module.exports = Body;\n"
+    )
+    main = (
+        "const Body = require('./body');\nconst body = new Body('text');\nconsole.log(body.error, body.reason);\n"
+        "body.fail('closed');\nconsole.log(body.error && body.error.message, body.reason);\n"
+    )
+    package = '{"name": "bodies", "version": "1.0.0"}\n'
+    report, before = migrate_written(tmp_path, {"package.json": package, "body.js": body, "main.js": main}, "main.js")
+    assert not report["skipped"] and report["errors_after"] == 0
+    text = (tmp_path / "body.ts").read_text()
+    assert "error: BodyError | null;" in text and "reason?: string;" in text, text
+    assert "@ts-expect-error" not in text + (tmp_path / "main.ts").read_text()
+    compile_back(tmp_path)
+    assert node(tmp_path, "main.js") == before
+
 def with_untyped_package(root: Path) -> Path:
     """node_modules/dotpad: a package without type declarations (node_modules is not committed)."""
     install_package(root, "dotpad", {"index.js": "module.exports = function pad(text, width) {\n  return String(text).padEnd(width, '.');\n};\n"})

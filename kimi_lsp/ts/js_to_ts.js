@@ -2715,6 +2715,63 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   // ------------------------------------------------------------ objects whose methods use what others set
 
+  const NOT_ASSIGNABLE = 2322;
+
+  // A member declared from what the constructor first gives it holds only
+  // that: node-fetch's `this[INTERNALS] = { ..., error: null }` declares
+  // `error: null`, and a later `this[INTERNALS].error = error` is an error
+  // (TS2322), as is `this[INTERNALS].referrerPolicy = ...` where the
+  // constructor's object had no `referrerPolicy` (TS2339). A declared type
+  // `null` or `undefined` becomes `T | null` for the T the program assigns;
+  // a property missing from a declared object type is added as `p?: T`.
+  // Types only: no code changes. Each kept where error lines plus anys go down.
+  function assignedTypesForDeclaredMembers(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const assigned = new Map(); // type node to widen, or type literal to add to -> { name, types }
+    const add = (key, node, name, type) => {
+      const entry = assigned.get(key) || { node, name, types: new Set() };
+      entry.types.add(type);
+      assigned.set(key, entry);
+    };
+    const inDeclared = (node) => {
+      const member = ts.findAncestor(node, ts.isPropertyDeclaration);
+      return member && isDeclared(member) && member.type && targets.includes(member.getSourceFile().fileName);
+    };
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      for (const diag of project.service.getSemanticDiagnostics(file)) {
+        if (diag.code !== NOT_ASSIGNABLE && diag.code !== NO_SUCH_PROPERTY) continue;
+        const access = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), ts.isPropertyAccessExpression);
+        const assignment = access && access.parent;
+        if (!assignment || !isAssignment(assignment) || assignment.left !== access || !ts.isIdentifier(access.name)) continue;
+        if (diag.code === NOT_ASSIGNABLE) {
+          const declaration = checker.getSymbolAtLocation(access.name)?.valueDeclaration;
+          const type = declaration && (ts.isPropertySignature(declaration) || ts.isPropertyDeclaration(declaration)) && declaration.type;
+          const empty = type && (type.kind === ts.SyntaxKind.UndefinedKeyword || (ts.isLiteralTypeNode(type) && type.literal.kind === ts.SyntaxKind.NullKeyword));
+          const text = empty && inDeclared(type) && writableType(checker, assignment.right, type);
+          if (text) add(type, type, access.name.text, text);
+        } else {
+          const literal = checker.getTypeAtLocation(access.expression).symbol?.declarations?.[0];
+          const text = literal && ts.isTypeLiteralNode(literal) && inDeclared(literal) && writableType(checker, assignment.right, literal);
+          if (text && !literal.members.some((m) => m.name && m.name.getText() === access.name.text)) add(`${literal.pos}:${access.name.text}`, literal, access.name.text, text);
+        }
+      }
+    }
+    const edits = [];
+    for (const { node, name, types } of assigned.values()) {
+      const sf = node.getSourceFile();
+      const union = [...types].join(' | ');
+      if (ts.isTypeLiteralNode(node)) {
+        const close = node.getEnd() - 1; // its `}`
+        if (sf.text[close] === '}') edits.push({ file: sf.fileName, span: { start: close, length: 0 }, newText: `${name}?: ${union}; ` });
+      } else {
+        edits.push({ file: sf.fileName, span: { start: node.getStart(sf), length: node.getWidth(sf) }, newText: `${union} | ${node.getText(sf)}` });
+      }
+    }
+    // one by one, last first (the offsets of those before stay right): a member made optional may be an error where it is read
+    for (const edit of edits.sort((a, b) => b.span.start - a.span.start)) keepWhereFewerErrorsAndAnys(project, targets, [edit]);
+  }
+
   // An object literal used as a prototype (koa's `const request = { get
   // header() { return this.req.headers; } }`, each request made with
   // `Object.create(request)` and given `req`) reads members it does not
@@ -3122,6 +3179,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     optionalForOverrideParameters(project, params.targets);
     mergedInterfaceForConflictingMembers(project, params.targets);
     thisTypeForObjectLiterals(project, params.targets);
+    assignedTypesForDeclaredMembers(project, params.targets);
     for (let round = 0; round < 2 && anyForContradictedDeclarations(project, params.targets); round++);
     unknownForUntypedParameters(project, params.targets); // an `any` that only a caller's argument contradicted may need nothing
     unknownForAnyResultsAndFields(project, params.targets);
