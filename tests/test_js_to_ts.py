@@ -1021,6 +1021,7 @@ def test_what_a_declared_member_is_later_given_widens_its_type(tmp_path):
     compile_back(tmp_path)
     assert node(tmp_path, "main.js") == before
 
+
 def with_untyped_package(root: Path) -> Path:
     """node_modules/dotpad: a package without type declarations (node_modules is not committed)."""
     install_package(root, "dotpad", {"index.js": "module.exports = function pad(text, width) {\n  return String(text).padEnd(width, '.');\n};\n"})
