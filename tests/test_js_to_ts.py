@@ -995,7 +995,6 @@ def test_members_the_prototype_is_given_after_the_class_have_the_given_values_ty
     assert node(tmp_path, "main.js") == before
 
 
-
 def test_what_a_declared_member_is_later_given_widens_its_type(tmp_path):
     # node-fetch's body: internals the constructor creates with `error: null`,
     # and a method that sets `error`, and `reason`, which they lacked

@@ -2721,8 +2721,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // `error: null`, and a later `this[INTERNALS].error = error` is an error
   // (TS2322), as is `this[INTERNALS].referrerPolicy = ...` where the
   // constructor's object had no `referrerPolicy` (TS2339). A declared type
-  // `null` or `undefined` becomes `T | null` for the T the program assigns;
-  // a property missing from a declared object type is added as `p?: T`.
+  // `null` becomes `T | null` for the T the program assigns (`undefined`,
+  // `T | undefined`); a property missing from a declared object type is
+  // added as `p?: T`.
   // Types only: no code changes. Each kept where error lines plus anys go down.
   function assignedTypesForDeclaredMembers(project, targets) {
     const checker = project.program().getTypeChecker();
