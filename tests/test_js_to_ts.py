@@ -1021,6 +1021,33 @@ def test_what_a_declared_member_is_later_given_widens_its_type(tmp_path):
     assert node(tmp_path, "main.js") == before
 
 
+def test_a_destructured_parameter_nothing_types_gets_the_object_type_it_destructures(tmp_path):
+    # knex's sqlite parser combinators: `function ({ index = 0, input })`.
+    # Where the function only passes `input` on, it is `unknown`; where it
+    # calls a method of it, the error stays (and its suppression)
+    combinators = (
+        "function s(sequence) {\n  return function ({ index = 0, input }) {\n    let position = index;\n    const ast = [];\n"
+        "    for (const parser of sequence) {\n      const result = parser({ index: position, input });\n"
+        "      if (!result.success) return result;\n      position = result.index;\n      ast.push(result.ast);\n    }\n"
+        "    return { success: true, ast, index: position, input };\n  };\n}\n\n"
+        "function l(text) {\n  return function ({ index = 0, input }) {\n    const success = input.startsWith(text, index);\n"
+        "    return { success, ast: success ? text : null, index: success ? index + text.length : index, input };\n  };\n}\n\n"
+        "module.exports = { s, l };\n"
+    )
+    main = (
+        "const { s, l } = require('./combinators');\nconst greeting = s([l('hello'), l(' '), l('world')]);\n"
+        "console.log(JSON.stringify(greeting({ input: 'hello world' })));\n"
+        "console.log(JSON.stringify(greeting({ index: 0, input: 'hello there' })));\n"
+    )
+    package = '{"name": "parsers", "version": "1.0.0"}\n'
+    report, before = migrate_written(tmp_path, {"package.json": package, "combinators.js": combinators, "main.js": main}, "main.js")
+    assert not report["skipped"] and report["errors_after"] == 0
+    text = (tmp_path / "combinators.ts").read_text()
+    assert "return function ({ index = 0, input }: { index?: number; input: unknown }) {\n    let position" in text, text
+    assert text.count("TS7031") == 1, text  # `l` calls `input.startsWith`
+    compile_back(tmp_path)
+    assert node(tmp_path, "main.js") == before
+
 def with_untyped_package(root: Path) -> Path:
     """node_modules/dotpad: a package without type declarations (node_modules is not committed)."""
     install_package(root, "dotpad", {"index.js": "module.exports = function pad(text, width) {\n  return String(text).padEnd(width, '.');\n};\n"})

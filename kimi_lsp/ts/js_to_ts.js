@@ -1732,6 +1732,40 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   // ------------------------------------------------------------ unknown for parameters that need nothing
 
+  const BINDING_IMPLICITLY_ANY = 7031; // Binding element 'x' implicitly has an 'any' type
+
+  // A destructured parameter without a type (knex's parsers, `function ({
+  // index = 0, input })`) has an error for each name nothing types (TS7031).
+  // It gets the object type it destructures, `{ index?: number; input:
+  // unknown }`: a name with a default is optional and of its default's type,
+  // one without is `unknown`. Kept where the whole program stays as it was
+  // (keepWhereNoNewErrors), so only where the function needs nothing of those
+  // values.
+  function typesForDestructuredParameters(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const params = new Set();
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      for (const diag of project.service.getSemanticDiagnostics(file)) {
+        if (diag.code !== BINDING_IMPLICITLY_ANY) continue;
+        const param = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), (n) => ts.isParameter(n) || ts.isFunctionLike(n));
+        if (param && ts.isParameter(param) && !param.type && !param.questionToken && ts.isObjectBindingPattern(param.name)) params.add(param);
+      }
+    }
+    const edits = [];
+    for (const param of params) {
+      const members = param.name.elements.map((element) => {
+        const key = element.propertyName || element.name;
+        if (element.dotDotDotToken || !ts.isIdentifier(element.name) || !ts.isIdentifier(key)) return undefined;
+        if (!element.initializer) return `${key.text}: unknown`;
+        const type = writableType(checker, element.initializer, param);
+        return type && `${key.text}?: ${type}`;
+      });
+      if (members.length && members.every(Boolean)) edits.push(parameterEdit(param, param.name.getEnd(), 0, `: { ${members.join('; ')} }`));
+    }
+    keepWhereNoNewErrors(project, targets, edits);
+  }
+
   // A parameter left `any` (inference found nothing to go on) that its
   // function only passes on, compares or narrows needs nothing of its value:
   // `unknown` says so, and keeps the function from using it unchecked. Every
@@ -3182,6 +3216,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     assignedTypesForDeclaredMembers(project, params.targets);
     for (let round = 0; round < 2 && anyForContradictedDeclarations(project, params.targets); round++);
     unknownForUntypedParameters(project, params.targets); // an `any` that only a caller's argument contradicted may need nothing
+    typesForDestructuredParameters(project, params.targets);
     unknownForAnyResultsAndFields(project, params.targets);
     contextualCallbackParameters(project, params.targets);
     // after the steps that narrow written `any`s: a result only inferred `any` stays what it was
