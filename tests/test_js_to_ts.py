@@ -1024,7 +1024,8 @@ def test_what_a_declared_member_is_later_given_widens_its_type(tmp_path):
 def test_a_destructured_parameter_nothing_types_gets_the_object_type_it_destructures(tmp_path):
     # knex's sqlite parser combinators: `function ({ index = 0, input })`.
     # Where the function only passes `input` on, it is `unknown`; where it
-    # calls a method of it, the error stays (and its suppression)
+    # calls a method of it, the error stays (and its suppression). Options
+    # destructured from a default `{}` are optional.
     combinators = (
         "function s(sequence) {\n  return function ({ index = 0, input }) {\n    let position = index;\n    const ast = [];\n"
         "    for (const parser of sequence) {\n      const result = parser({ index: position, input });\n"
@@ -1032,10 +1033,12 @@ def test_a_destructured_parameter_nothing_types_gets_the_object_type_it_destruct
         "    return { success: true, ast, index: position, input };\n  };\n}\n\n"
         "function l(text) {\n  return function ({ index = 0, input }) {\n    const success = input.startsWith(text, index);\n"
         "    return { success, ast: success ? text : null, index: success ? index + text.length : index, input };\n  };\n}\n\n"
-        "module.exports = { s, l };\n"
+        "function describe(parser, { label } = {}) {\n  return function (state) {\n    const result = parser(state);\n"
+        "    console.log(label, result.success);\n    return result;\n  };\n}\n\n"
+        "module.exports = { s, l, describe };\n"
     )
     main = (
-        "const { s, l } = require('./combinators');\nconst greeting = s([l('hello'), l(' '), l('world')]);\n"
+        "const { s, l, describe } = require('./combinators');\nconst greeting = describe(s([l('hello'), l(' '), l('world')]), { label: 'greeting' });\n"
         "console.log(JSON.stringify(greeting({ input: 'hello world' })));\n"
         "console.log(JSON.stringify(greeting({ index: 0, input: 'hello there' })));\n"
     )
@@ -1045,6 +1048,8 @@ def test_a_destructured_parameter_nothing_types_gets_the_object_type_it_destruct
     text = (tmp_path / "combinators.ts").read_text()
     assert "return function ({ index = 0, input }: { index?: number; input: unknown }) {\n    let position" in text, text
     assert text.count("TS7031") == 1, text  # `l` calls `input.startsWith`
+    # defaulting to `{}`, where `label` may be missing (and was TS2339 on `{}`)
+    assert ", { label }: { label?: unknown } = {}) {\n" in text and "TS2339" not in text, text
     compile_back(tmp_path)
     assert node(tmp_path, "main.js") == before
 

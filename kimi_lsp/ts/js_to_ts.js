@@ -1735,10 +1735,12 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   const BINDING_IMPLICITLY_ANY = 7031; // Binding element 'x' implicitly has an 'any' type
 
   // A destructured parameter without a type (knex's parsers, `function ({
-  // index = 0, input })`) has an error for each name nothing types (TS7031).
+  // index = 0, input })`) has an error for each name nothing types (TS7031),
+  // or, defaulting to `{}`, for each name `{}` does not have (TS2339).
   // It gets the object type it destructures, `{ index?: number; input:
   // unknown }`: a name with a default is optional and of its default's type,
-  // one without is `unknown`. Kept where the whole program stays as it was
+  // one without is `unknown` (optional too where the whole pattern has a
+  // default). Kept where the whole program stays as it was
   // (keepWhereNoNewErrors), so only where the function needs nothing of those
   // values.
   function typesForDestructuredParameters(project, targets) {
@@ -1747,9 +1749,13 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     for (const file of targets) {
       const sf = project.program().getSourceFile(file);
       for (const diag of project.service.getSemanticDiagnostics(file)) {
-        if (diag.code !== BINDING_IMPLICITLY_ANY) continue;
-        const param = ts.findAncestor(ts.getTokenAtPosition(sf, diag.start), (n) => ts.isParameter(n) || ts.isFunctionLike(n));
-        if (param && ts.isParameter(param) && !param.type && !param.questionToken && ts.isObjectBindingPattern(param.name)) params.add(param);
+        if (diag.code !== BINDING_IMPLICITLY_ANY && diag.code !== NO_SUCH_PROPERTY) continue;
+        const token = ts.getTokenAtPosition(sf, diag.start);
+        const param = ts.findAncestor(token, (n) => ts.isParameter(n) || ts.isFunctionLike(n));
+        if (!param || !ts.isParameter(param) || param.type || param.questionToken || !ts.isObjectBindingPattern(param.name)) continue;
+        // `({ label } = {})`: each name is a property `{}` does not have
+        const emptyDefault = param.initializer && ts.isObjectLiteralExpression(param.initializer) && !param.initializer.properties.length;
+        if (diag.code === BINDING_IMPLICITLY_ANY || (emptyDefault && ts.findAncestor(token, ts.isBindingElement))) params.add(param);
       }
     }
     const edits = [];
@@ -1757,7 +1763,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       const members = param.name.elements.map((element) => {
         const key = element.propertyName || element.name;
         if (element.dotDotDotToken || !ts.isIdentifier(element.name) || !ts.isIdentifier(key)) return undefined;
-        if (!element.initializer) return `${key.text}: unknown`;
+        if (!element.initializer) return `${key.text}${param.initializer ? '?' : ''}: unknown`; // `({ a } = {})`: may be missing
         const type = writableType(checker, element.initializer, param);
         return type && `${key.text}?: ${type}`;
       });
