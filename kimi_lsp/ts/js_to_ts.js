@@ -2809,7 +2809,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       }
     }
     // one by one, last first (the offsets of those before stay right): a member made optional may be an error where it is read
-    for (const edit of edits.sort((a, b) => b.span.start - a.span.start)) keepWhereFewerErrorsAndAnys(project, targets, [edit]);
+    let count; // errors plus anys as the last trial left the program
+    for (const edit of edits.sort((a, b) => b.span.start - a.span.start)) count = keepWhereFewerErrorsAndAnys(project, targets, [edit], count);
   }
 
   // An object literal used as a prototype (koa's `const request = { get
@@ -2983,13 +2984,18 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   }
 
   // Applies `edits` ({ file, span, newText }) at once, and puts them back
-  // unless the program then has fewer lines with errors plus `any`s.
-  function keepWhereFewerErrorsAndAnys(project, targets, edits) {
-    if (!edits.length) return;
+  // unless the program then has fewer lines with errors plus `any`s. Returns
+  // that count for the program as it is left (pass it as `before` to the
+  // next call, which then need not check the program first).
+  function keepWhereFewerErrorsAndAnys(project, targets, edits, before = undefined) {
+    if (!edits.length) return before;
     const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
-    const before = errorsAndAnys(project, targets);
+    if (before === undefined) before = errorsAndAnys(project, targets);
     applyPerFile(project, edits);
-    if (errorsAndAnys(project, targets) >= before) writeEdits(project, originals, []);
+    const after = errorsAndAnys(project, targets);
+    if (after < before) return after;
+    writeEdits(project, originals, []);
+    return before;
   }
 
   function errorsAndAnys(project, targets) {
