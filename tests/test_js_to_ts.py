@@ -1021,6 +1021,31 @@ def test_what_a_declared_member_is_later_given_widens_its_type(tmp_path):
     assert node(tmp_path, "main.js") == before
 
 
+def test_members_take_the_jsdoc_type_of_their_assignment_and_collections_the_types_put_in_them(tmp_path):
+    # commander's `/** @type {string[]} */ this.args = [];` later given a
+    # parsed value, and semver's cache: a `new Map()` filled by `set`
+    index = (
+        "class Index {\n  constructor(text) {\n    /** @type {Array.<string>} */\n    this.words = [];\n"
+        "    this.lines = new Map();\n    this.words = JSON.parse(text);\n  }\n"
+        "  add(word, line) {\n    const key = String(word).toLowerCase();\n    this.lines.set(key, Number(line));\n"
+        "    this.words.push(key);\n  }\n"
+        "  lineOf(word) {\n    return this.lines.get(String(word).toLowerCase());\n  }\n}\n\n"
+        "module.exports = Index;\n"
+    )
+    main = (
+        "const Index = require('./index');\nconst index = new Index('[\"a\"]');\nindex.add('Tree', '3');\n"
+        "console.log(index.words.join(','), index.lineOf('tree'));\n"
+    )
+    package = '{"name": "words", "version": "1.0.0"}\n'
+    report, before = migrate_written(tmp_path, {"package.json": package, "index.js": index, "main.js": main}, "main.js")
+    assert not report["skipped"] and report["errors_after"] == 0
+    text = (tmp_path / "index.ts").read_text()
+    assert "declare words: Array<string>;" in text and "declare lines: Map<string, number>;" in text, text
+    assert "@ts-expect-error" not in text
+    compile_back(tmp_path)
+    assert node(tmp_path, "main.js") == before
+
+
 def test_a_destructured_parameter_nothing_types_gets_the_object_type_it_destructures(tmp_path):
     # knex's sqlite parser combinators: `function ({ index = 0, input })`.
     # Where the function only passes `input` on, it is `unknown`; where it

@@ -2813,6 +2813,125 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     for (const edit of edits.sort((a, b) => b.span.start - a.span.start)) count = keepWhereFewerErrorsAndAnys(project, targets, [edit], count);
   }
 
+  // A JSDoc `@type` on an assignment to a member (`/** @type {string[]} */
+  // this.args = [];` in a constructor) says the member's type; TypeScript
+  // reads it only in JavaScript, and in the migrated class the member is
+  // declared as the codefix inferred it (`declare args: any`). A declared
+  // type with an `any` or `unknown` becomes the JSDoc's, in TypeScript's
+  // syntax (`Array.<T>` as `Array<T>`, `*` as `any`), where every name in it
+  // resolves there. Kept where error lines plus anys go down.
+  function jsDocTypesForDeclaredMembers(project, targets) {
+    // those with an `any` first; then an `unknown` made precise and an untyped
+    // one typed, each kept where the count stays the same
+    for (const [written, orEqual] of [[/\bany\b/, false], [/\bunknown\b/, true]]) {
+      const checker = project.program().getTypeChecker();
+      const printer = ts.createPrinter({ removeComments: true });
+      const edits = new Map(); // declared type node -> edit
+      for (const file of targets) {
+        const sf = project.program().getSourceFile(file);
+        (function visit(node) {
+          const left = ts.isExpressionStatement(node) && isAssignment(node.expression) && node.expression.left;
+          const tag = left && ts.isPropertyAccessExpression(left) && left.expression.kind === ts.SyntaxKind.ThisKeyword && ts.getJSDocTags(node).find(ts.isJSDocTypeTag);
+          const member = tag && tag.typeExpression && checker.getSymbolAtLocation(left.name)?.valueDeclaration;
+          const declared = member && ts.isPropertyDeclaration(member) && isDeclared(member) && !member.initializer && member;
+          // typed with what `written` finds, or untyped (`declare x;`: implicitly `any`, which the count does not see)
+          const type = declared && (declared.type ? written.test(declared.type.getText()) && declared.type : orEqual && declared.name);
+          if (type && !edits.has(declared) && targets.includes(declared.getSourceFile().fileName)) {
+            const text = typeScriptOfJsDoc(printer, tag.typeExpression.type, sf);
+            if (text && text !== type.getText() && namesResolve(checker, text, declared)) {
+              const where = declared.getSourceFile();
+              const edit = declared.type
+                ? { span: { start: type.getStart(where), length: type.getWidth(where) }, newText: text }
+                : { span: { start: (declared.questionToken || declared.name).getEnd(), length: 0 }, newText: `: ${text}` };
+              edits.set(declared, { file: where.fileName, ...edit });
+            }
+          }
+          ts.forEachChild(node, visit);
+        })(sf);
+      }
+      keepAtOnceElseEach(project, targets, [...edits.values()], { orEqual });
+    }
+  }
+
+  // A JSDoc type as TypeScript writes it; undefined for JSDoc's own forms
+  // (`?T`, `function(T)`, `T=`) that TypeScript has no single spelling of.
+  function typeScriptOfJsDoc(printer, type, sf) {
+    let jsDocOnly = false;
+    const anys = (context) => (root) =>
+      ts.visitNode(root, function visit(node) {
+        if (node.kind === ts.SyntaxKind.JSDocAllType || node.kind === ts.SyntaxKind.JSDocUnknownType) return ts.factory.createKeywordTypeNode(ts.SyntaxKind.AnyKeyword);
+        if (node.kind >= ts.SyntaxKind.FirstJSDocNode && node.kind <= ts.SyntaxKind.LastJSDocNode) jsDocOnly = true;
+        return ts.visitEachChild(node, visit, context);
+      });
+    const result = ts.transform(type, [anys]);
+    const text = printer.printNode(ts.EmitHint.Unspecified, result.transformed[0], sf);
+    result.dispose();
+    return jsDocOnly ? undefined : text;
+  }
+
+  // Applies type edits where error lines plus anys go down: all at once, or
+  // else each alone (last first, so the offsets of those before stay right).
+  function keepAtOnceElseEach(project, targets, edits, options = {}) {
+    if (!edits.length) return;
+    const before = errorsAndAnys(project, targets);
+    const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
+    let count = keepWhereFewerErrorsAndAnys(project, targets, edits, before, options);
+    if (edits.length === 1 || targets.some((file) => project.readFile(file) !== originals.get(file))) return;
+    for (const edit of edits.sort((a, b) => b.span.start - a.span.start)) count = keepWhereFewerErrorsAndAnys(project, targets, [edit], count, options);
+  }
+
+  // `this.cache = new Map()` declares `cache: Map<any, any>`: TypeScript
+  // types an empty collection by its constructor's defaults. Each `any` in a
+  // declared `Map`, `WeakMap`, `Set` or `WeakSet` becomes the types the
+  // program puts there (`this.cache.set(key, value)`, `seen.add(x)`), where
+  // they can be written at the declaration; values that are themselves `any`
+  // (one read back out of it) say nothing. Types only: no code changes. Kept
+  // where error lines plus anys go down: all at once, else one by one.
+  const COLLECTION_WRITES = { Map: 'set', WeakMap: 'set', Set: 'add', WeakSet: 'add' };
+  function collectionTypesFromWrites(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const collections = new Map(); // symbol of a declaration typed a collection of anys -> its type node
+    const files = targets.map((file) => project.program().getSourceFile(file));
+    for (const sf of files) {
+      (function visit(node) {
+        const type = (ts.isPropertyDeclaration(node) || ts.isVariableDeclaration(node)) && ts.isIdentifier(node.name) && node.type;
+        if (type && ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) && COLLECTION_WRITES[type.typeName.text] &&
+            type.typeArguments?.some((arg) => arg.kind === ts.SyntaxKind.AnyKeyword)) {
+          collections.set(checker.getSymbolAtLocation(node.name), type);
+        }
+        ts.forEachChild(node, visit);
+      })(sf);
+    }
+    if (!collections.size) return;
+    const written = new Map([...collections.values()].map((type) => [type, type.typeArguments.map(() => new Set())]));
+    const unwritable = new Set(); // type nodes with a value whose type cannot be written there
+    for (const sf of files) {
+      (function visit(node) {
+        const callee = ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression;
+        const target = callee && (ts.isPropertyAccessExpression(callee.expression) ? callee.expression.name : callee.expression);
+        const type = target && collections.get(checker.getSymbolAtLocation(target));
+        if (type && callee.name.text === COLLECTION_WRITES[type.typeName.text]) {
+          type.typeArguments.forEach((arg, i) => {
+            const value = node.arguments[i];
+            if (!value || ts.isSpreadElement(value) || checker.getTypeAtLocation(value).flags & ts.TypeFlags.Any) return;
+            const text = writableType(checker, value, type);
+            if (text) written.get(type)[i].add(text);
+            else unwritable.add(type);
+          });
+        }
+        ts.forEachChild(node, visit);
+      })(sf);
+    }
+    const edits = [];
+    for (const [type, types] of written) {
+      if (unwritable.has(type) || types.every((set, i) => !set.size || type.typeArguments[i].kind !== ts.SyntaxKind.AnyKeyword)) continue;
+      const args = type.typeArguments.map((arg, i) => (arg.kind === ts.SyntaxKind.AnyKeyword && types[i].size ? [...types[i]].join(' | ') : arg.getText()));
+      const sf = type.getSourceFile();
+      edits.push({ file: sf.fileName, span: { start: type.getStart(sf), length: type.getWidth(sf) }, newText: `${type.typeName.text}<${args.join(', ')}>` });
+    }
+    keepAtOnceElseEach(project, targets, edits);
+  }
+
   // An object literal used as a prototype (koa's `const request = { get
   // header() { return this.req.headers; } }`, each request made with
   // `Object.create(request)` and given `req`) reads members it does not
@@ -2987,13 +3106,15 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // unless the program then has fewer lines with errors plus `any`s. Returns
   // that count for the program as it is left (pass it as `before` to the
   // next call, which then need not check the program first).
-  function keepWhereFewerErrorsAndAnys(project, targets, edits, before = undefined) {
+  // With `orEqual`, they stay where the count is the same (edits that make
+  // an `unknown` precise, which the count does not see).
+  function keepWhereFewerErrorsAndAnys(project, targets, edits, before = undefined, { orEqual = false } = {}) {
     if (!edits.length) return before;
     const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
     if (before === undefined) before = errorsAndAnys(project, targets);
     applyPerFile(project, edits);
     const after = errorsAndAnys(project, targets);
-    if (after < before) return after;
+    if (after < before || (orEqual && after === before)) return after;
     writeEdits(project, originals, []);
     return before;
   }
@@ -3226,6 +3347,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     mergedInterfaceForConflictingMembers(project, params.targets);
     thisTypeForObjectLiterals(project, params.targets);
     assignedTypesForDeclaredMembers(project, params.targets);
+    jsDocTypesForDeclaredMembers(project, params.targets);
+    collectionTypesFromWrites(project, params.targets);
     for (let round = 0; round < 2 && anyForContradictedDeclarations(project, params.targets); round++);
     unknownForUntypedParameters(project, params.targets); // an `any` that only a caller's argument contradicted may need nothing
     typesForDestructuredParameters(project, params.targets);
