@@ -1046,6 +1046,31 @@ def test_members_take_the_jsdoc_type_of_their_assignment_and_collections_the_typ
     assert node(tmp_path, "main.js") == before
 
 
+def test_a_generic_whose_arguments_are_all_any_and_all_defaulted_is_named_alone(tmp_path):
+    # node-fetch's multipart parser: a view made of an untyped chunk's
+    # `.buffer` is `Uint8Array<any>`; `Uint8Array` alone means its default
+    sink = (
+        "class Sink {\n  constructor() {\n    this.total = 0;\n  }\n"
+        "  push(view) {\n    this.total += view.byteLength;\n    this.last = view;\n  }\n}\n\n"
+        "module.exports = Sink;\n"
+    )
+    main = (
+        "const { EventEmitter } = require('events');\nconst Sink = require('./sink');\nconst sink = new Sink();\n"
+        "const emitter = new EventEmitter();\n"
+        "emitter.on('data', (chunk) => sink.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));\n"
+        "emitter.emit('data', Buffer.from('hello'));\nemitter.emit('data', new TextEncoder().encode('world!'));\n"
+        "console.log(sink.total, sink.last.length);\n"
+    )
+    package = '{"name": "bytes", "version": "1.0.0"}\n'
+    report, before = migrate_written(tmp_path, {"package.json": package, "sink.js": sink, "main.js": main}, "main.js")
+    assert not report["skipped"] and report["errors_after"] == 0
+    text = (tmp_path / "sink.ts").read_text()
+    assert "declare last: Uint8Array;" in text and "push(view: Uint8Array) {" in text, text
+    assert report["any_count"] == 0 and report["suppressions"] == 0, report
+    compile_back(tmp_path)
+    assert node(tmp_path, "main.js") == before
+
+
 def test_a_destructured_parameter_nothing_types_gets_the_object_type_it_destructures(tmp_path):
     # knex's sqlite parser combinators: `function ({ index = 0, input })`.
     # Where the function only passes `input` on, it is `unknown`; where it

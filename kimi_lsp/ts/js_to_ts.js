@@ -2880,6 +2880,30 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     for (const edit of edits.sort((a, b) => b.span.start - a.span.start)) count = keepWhereFewerErrorsAndAnys(project, targets, [edit], count, options);
   }
 
+  // Inferred types print a generic's defaulted arguments as `any` where
+  // they came from a value typed loosely (`Uint8Array<any>` for a buffer):
+  // every argument `any`, and every type parameter with a default, the name
+  // alone means its defaults (`Uint8Array`, of `ArrayBufferLike`). Kept where
+  // error lines plus anys go down.
+  function defaultsForAnyTypeArguments(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const edits = [];
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      (function visit(node) {
+        if (ts.isTypeReferenceNode(node) && node.typeArguments?.every((arg) => arg.kind === ts.SyntaxKind.AnyKeyword)) {
+          const declarations = checker.getSymbolAtLocation(node.typeName)?.declarations || [];
+          const parameters = declarations.map((d) => d.typeParameters).find((p) => p && p.length);
+          if (parameters && parameters.length === node.typeArguments.length && parameters.every((p) => p.default)) {
+            edits.push({ file, span: { start: node.getStart(sf), length: node.getWidth(sf) }, newText: node.typeName.getText(sf) });
+          }
+        }
+        ts.forEachChild(node, visit);
+      })(sf);
+    }
+    keepAtOnceElseEach(project, targets, edits);
+  }
+
   // `this.cache = new Map()` declares `cache: Map<any, any>`: TypeScript
   // types an empty collection by its constructor's defaults. Each `any` in a
   // declared `Map`, `WeakMap`, `Set` or `WeakSet` becomes the types the
@@ -3349,6 +3373,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     assignedTypesForDeclaredMembers(project, params.targets);
     jsDocTypesForDeclaredMembers(project, params.targets);
     collectionTypesFromWrites(project, params.targets);
+    defaultsForAnyTypeArguments(project, params.targets);
     for (let round = 0; round < 2 && anyForContradictedDeclarations(project, params.targets); round++);
     unknownForUntypedParameters(project, params.targets); // an `any` that only a caller's argument contradicted may need nothing
     typesForDestructuredParameters(project, params.targets);
