@@ -1071,6 +1071,30 @@ def test_a_generic_whose_arguments_are_all_any_and_all_defaulted_is_named_alone(
     assert node(tmp_path, "main.js") == before
 
 
+def test_an_error_given_properties_is_typed_with_those_properties(tmp_path):
+    # node-fetch's `const error = new Error('Premature close'); error.code = ...`
+    errors = (
+        "function closed(status) {\n  const error = new Error('Premature close');\n  error.code = 'ERR_STREAM_PREMATURE_CLOSE';\n"
+        "  error.status = status;\n  return error;\n}\n\n"
+        "function failed(cause) {\n  const error = new Error();\n  error.message = 'failed: ' + cause;\n  error.errno = 2;\n  return error;\n}\n\n"
+        "module.exports = { closed, failed };\n"
+    )
+    main = (
+        "const { closed, failed } = require('./errors');\nconst error = closed(499);\n"
+        "console.log(error.message, error.code, error.status, failed('x').message, failed('y').errno);\n"
+    )
+    package = '{"name": "errors", "version": "1.0.0"}\n'
+    report, before = migrate_written(tmp_path, {"package.json": package, "errors.js": errors, "main.js": main}, "main.js")
+    assert not report["skipped"] and report["errors_after"] == 0
+    text = (tmp_path / "errors.ts").read_text()
+    assert "const error: Error & { code?: string; status?: number } = new Error('Premature close');" in text, text
+    # `message` is Error's own
+    assert "const error: Error & { errno?: number } = new Error();" in text, text
+    assert "@ts-expect-error" not in text and "any" not in text, text
+    compile_back(tmp_path)
+    assert node(tmp_path, "main.js") == before
+
+
 def test_a_destructured_parameter_nothing_types_gets_the_object_type_it_destructures(tmp_path):
     # knex's sqlite parser combinators: `function ({ index = 0, input })`.
     # Where the function only passes `input` on, it is `unknown`; where it

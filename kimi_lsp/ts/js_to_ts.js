@@ -2904,6 +2904,65 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     keepAtOnceElseEach(project, targets, edits);
   }
 
+  // `const error: Error & Record<string, any> = new Error(...)` and `const
+  // sql: Record<string, any> = {}` (written by recordsForUntypedObjects for
+  // `error.code = 'E_X'`, `sql.text = ...`): where the variable's extra
+  // properties are all ones the code assigns through it, the record becomes
+  // those, optional, each of the types assigned to it (`Error & { code?:
+  // string }`, `{ text?: string }`); one only read, or a computed key
+  // (`sql[key]`), keeps the record. Kept where error lines plus anys go down.
+  function propertiesForRecords(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const edits = [];
+    for (const file of targets) {
+      const sf = project.program().getSourceFile(file);
+      (function visit(node) {
+        const type = ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && node.type;
+        const record = !type ? undefined
+          : ts.isIntersectionTypeNode(type) && ts.isNewExpression(node.initializer) ? type.types.find((t) => t.getText(sf) === RECORD)
+          : type.getText(sf) === RECORD && isEmptyObject(node.initializer) ? type : undefined;
+        const properties = record && assignedProperties(checker, node);
+        if (properties && properties.size) {
+          const members = [...properties].map(([name, types]) => `${name}?: ${types.size ? [...types].join(' | ') : 'any'}`);
+          edits.push({ file, span: { start: record.getStart(sf), length: record.getWidth(sf) }, newText: `{ ${members.join('; ')} }` });
+        }
+        ts.forEachChild(node, visit);
+      })(sf);
+    }
+    keepAtOnceElseEach(project, targets, edits);
+  }
+
+  // The properties a variable's value is given beyond those of its
+  // initializer's type (name -> the types written, empty where one cannot be
+  // written) by `name.p = value` in the variable's scope; undefined where an
+  // extra property is read but never written, or taken by a computed key.
+  function assignedProperties(checker, declaration) {
+    const symbol = checker.getSymbolAtLocation(declaration.name);
+    const initial = checker.getTypeAtLocation(declaration.initializer);
+    const scope = ts.findAncestor(declaration, (n) => ts.isFunctionLike(n) || ts.isSourceFile(n));
+    const properties = new Map();
+    const read = new Set();
+    let usable = true;
+    (function visit(node) {
+      if (!usable) return;
+      if (ts.isIdentifier(node) && node !== declaration.name && checker.getSymbolAtLocation(node) === symbol) {
+        const access = node.parent;
+        if (ts.isElementAccessExpression(access) && access.expression === node) usable = false;
+        if (ts.isPropertyAccessExpression(access) && access.expression === node && !checker.getPropertyOfType(initial, access.name.text)) {
+          const write = access.parent;
+          if (ts.isBinaryExpression(write) && write.left === access && write.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+            const types = properties.get(access.name.text) || new Set();
+            types.add(writableType(checker, write.right, declaration) || 'any');
+            properties.set(access.name.text, types);
+          } else read.add(access.name.text);
+        }
+      }
+      ts.forEachChild(node, visit);
+    })(scope);
+    for (const types of properties.values()) if (types.has('any')) types.clear();
+    return usable && [...read].every((name) => properties.has(name)) ? properties : undefined;
+  }
+
   // `this.cache = new Map()` declares `cache: Map<any, any>`: TypeScript
   // types an empty collection by its constructor's defaults. Each `any` in a
   // declared `Map`, `WeakMap`, `Set` or `WeakSet` becomes the types the
@@ -3374,6 +3433,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     jsDocTypesForDeclaredMembers(project, params.targets);
     collectionTypesFromWrites(project, params.targets);
     defaultsForAnyTypeArguments(project, params.targets);
+    propertiesForRecords(project, params.targets);
     for (let round = 0; round < 2 && anyForContradictedDeclarations(project, params.targets); round++);
     unknownForUntypedParameters(project, params.targets); // an `any` that only a caller's argument contradicted may need nothing
     typesForDestructuredParameters(project, params.targets);
