@@ -1095,6 +1095,36 @@ def test_an_error_given_properties_is_typed_with_those_properties(tmp_path):
     assert node(tmp_path, "main.js") == before
 
 
+def test_parameters_only_called_take_the_types_their_callers_pass_and_arrays_the_types_pushed(tmp_path):
+    # usage inference types `lines` from the body alone: `any[]`, and each
+    # `line` the shape of its use; every call passes `string[]`
+    rows = (
+        "function lengths(lines) {\n  return lines.map((line) => line.trim().length);\n}\n\n"
+        "function doubled(lines) {\n  const rows = [];\n  lines.forEach((line) => rows.push(line.length * 2));\n  return () => rows.slice();\n}\n\n"
+        "function widest(lines) {\n  return Math.max(...lines.map((line) => line.length));\n}\n\n"
+        "function matching(words, prefix) {\n  let found = [];\n  words.forEach((word) => {\n"
+        "    if (word === prefix) found = [word];\n    else if (word.startsWith(prefix)) found.push(word);\n  });\n  return found.sort();\n}\n\n"
+        "module.exports = { lengths, doubled, widest, matching };\n"
+    )
+    main = (
+        "const { lengths, doubled, widest, matching } = require('./rows');\n"
+        "console.log(lengths([' ab', 'cde ']).join(','), doubled(['a', 'bc'])().join(','), [['a', 'bcd']].map(widest).join(','));\n"
+        "console.log(matching(['tree', 'trie', 'tr', 'leaf'], 'tri'), matching(['tr', 'tree'], 'tr'));\n"
+    )
+    package = '{"name": "rows", "version": "1.0.0"}\n'
+    report, before = migrate_written(tmp_path, {"package.json": package, "rows.js": rows, "main.js": main}, "main.js")
+    assert not report["skipped"] and report["errors_after"] == 0
+    text = (tmp_path / "rows.ts").read_text()
+    assert "function lengths(lines: string[]) {\n  return lines.map((line) => line.trim().length);" in text, text
+    # a callback's array, read after the call; one the callback also replaces
+    assert "const rows: number[] = [];" in text and "let found: string[] = [];" in text, text
+    # passed to `map` as a value: what it is called with is not all seen
+    assert "function widest(lines: any[]) {" in text, text
+    assert "@ts-expect-error" not in text
+    compile_back(tmp_path)
+    assert node(tmp_path, "main.js") == before
+
+
 def test_a_destructured_parameter_nothing_types_gets_the_object_type_it_destructures(tmp_path):
     # knex's sqlite parser combinators: `function ({ index = 0, input })`.
     # Where the function only passes `input` on, it is `unknown`; where it
@@ -1250,12 +1280,12 @@ def test_commonjs_forms_beyond_convert_to_es_module_become_es_modules(tmp_path):
     assert "export function label (given: Record<string, any>)" in after["lib/settings.ts"]  # used through `let options = given`
     # a member the constructor sets to {} and methods fill in
     assert "declare _single: Record<string, number | string>" in after["lib/builder.ts"]
-    # an error given extra properties
-    assert "var err: Error & Record<string, any> = new Error('no ' + name)" in after["lib/errors.ts"]
-    # parameters inference left `any` that are only passed on are `unknown`; one whose element is the result stays `any`
+    # an error given extra properties: those, as assigned
+    assert "var err: Error & { code?: string; missing?: string } = new Error('no ' + name)" in after["lib/errors.ts"]
+    # parameters inference left `any` that are only passed on are `unknown`; one whose element is the result is typed by its caller
     assert "function describe(value: unknown, label: string) {" in after["lib/passing.ts"]
     assert re.search(r"function describeKey\(options: \{ key: unknown;? \}\) \{", after["lib/passing.ts"])
-    assert "function firstOf(list: any[]) {" in after["lib/passing.ts"]
+    assert "function firstOf(list: string[]) {" in after["lib/passing.ts"]  # not `unknown`, nor `any[]`: what its one caller passes
     # each parameter, and each property of one, is judged on its own: `options.names` must be string[], `options.key` need not
     assert "function keyed(key: unknown, names: string[]) {" in after["lib/passing.ts"]
     assert re.search(r"function keyedOptions\(options: \{ key: unknown;? names: any;? \}\) \{", after["lib/passing.ts"])

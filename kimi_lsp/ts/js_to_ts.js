@@ -2869,15 +2869,27 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return jsDocOnly ? undefined : text;
   }
 
-  // Applies type edits where error lines plus anys go down: all at once, or
-  // else each alone (last first, so the offsets of those before stay right).
+  // Applies type edits where error lines plus anys go down: all at once
+  // where that adds no error line (one edit's gain must not hide another's
+  // new errors), or else each alone (last first, so the offsets of those
+  // before stay right). An edit may be a group of edits (an array), kept or
+  // put back together; groups must not interleave in a file.
   function keepAtOnceElseEach(project, targets, edits, options = {}) {
     if (!edits.length) return;
-    const before = errorsAndAnys(project, targets);
+    const groups = edits.map((edit) => [edit].flat());
     const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
-    let count = keepWhereFewerErrorsAndAnys(project, targets, edits, before, options);
-    if (edits.length === 1 || targets.some((file) => project.readFile(file) !== originals.get(file))) return;
-    for (const edit of edits.sort((a, b) => b.span.start - a.span.start)) count = keepWhereFewerErrorsAndAnys(project, targets, [edit], count, options);
+    const linesBefore = errorLines(project, targets);
+    const before = linesBefore.size + anysIn(project, targets);
+    applyPerFile(project, groups.flat());
+    const linesAfter = errorLines(project, targets);
+    const after = linesAfter.size + anysIn(project, targets);
+    const better = after < before || (options.orEqual && after === before);
+    if (better && [...linesAfter].every((line) => linesBefore.has(line))) return;
+    writeEdits(project, originals, []);
+    if (groups.length === 1 && !better) return;
+    let count = before;
+    const last = (group) => Math.max(...group.map((edit) => edit.span.start));
+    for (const group of groups.sort((a, b) => last(b) - last(a))) count = keepWhereFewerErrorsAndAnys(project, targets, group, count, options);
   }
 
   // Inferred types print a generic's defaulted arguments as `any` where
@@ -2963,56 +2975,175 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return usable && [...read].every((name) => properties.has(name)) ? properties : undefined;
   }
 
-  // `this.cache = new Map()` declares `cache: Map<any, any>`: TypeScript
-  // types an empty collection by its constructor's defaults. Each `any` in a
-  // declared `Map`, `WeakMap`, `Set` or `WeakSet` becomes the types the
-  // program puts there (`this.cache.set(key, value)`, `seen.add(x)`), where
-  // they can be written at the declaration; values that are themselves `any`
-  // (one read back out of it) say nothing. Types only: no code changes. Kept
-  // where error lines plus anys go down: all at once, else one by one.
-  const COLLECTION_WRITES = { Map: 'set', WeakMap: 'set', Set: 'add', WeakSet: 'add' };
-  function collectionTypesFromWrites(project, targets) {
+  // TypeScript's usage inference types `lines` in `function lengths(lines)
+  // { return lines.map(...) }` from the body alone, `any[]`, though every
+  // call passes `string[]`. A parameter whose type has an `any` in it and
+  // no JSDoc type, of a function the program only calls (never passes on as
+  // a value, so every caller is seen), becomes the types its callers pass,
+  // where each call passes it one that can be written there with no `any`
+  // or `unknown` in it; the annotations guessed for the parameters of
+  // callbacks passed to its methods go with it. Kept where error lines plus
+  // anys go down: all at once, else one by one.
+  function callerTypesForAnyParameters(project, targets) {
     const checker = project.program().getTypeChecker();
-    const collections = new Map(); // symbol of a declaration typed a collection of anys -> its type node
     const files = targets.map((file) => project.program().getSourceFile(file));
+    const functions = new Map(); // symbol of a function -> { fn, params, calls, passed }
     for (const sf of files) {
       (function visit(node) {
-        const type = (ts.isPropertyDeclaration(node) || ts.isVariableDeclaration(node)) && ts.isIdentifier(node.name) && node.type;
-        if (type && ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) && COLLECTION_WRITES[type.typeName.text] &&
-            type.typeArguments?.some((arg) => arg.kind === ts.SyntaxKind.AnyKeyword)) {
-          collections.set(checker.getSymbolAtLocation(node.name), type);
+        const fn = functionDeclaredBy(node);
+        const params = fn && fn.body && fn.parameters.filter((param) => param.type && countKeyword(param.type, ts.SyntaxKind.AnyKeyword) &&
+          ts.isIdentifier(param.name) && !param.dotDotDotToken && !param.questionToken && !param.initializer && !isThis(param) &&
+          !ts.getJSDocParameterTags(param).some((tag) => tag.typeExpression)); // a documented type is meant, whatever the callers pass
+        if (params && params.length) functions.set(checker.getSymbolAtLocation(node.name), { fn, params, calls: [], passed: false });
+        ts.forEachChild(node, visit);
+      })(sf);
+    }
+    functions.delete(undefined);
+    if (!functions.size) return;
+    for (const sf of files) {
+      (function visit(node) {
+        if (ts.isIdentifier(node) && !functionDeclaredBy(node.parent)) {
+          let symbol = checker.getSymbolAtLocation(node);
+          if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+          const found = symbol && functions.get(symbol);
+          if (found) {
+            const callee = ts.isPropertyAccessExpression(node.parent) && node.parent.name === node ? node.parent : node;
+            const call = callee.parent;
+            if ((ts.isCallExpression(call) || ts.isNewExpression(call)) && call.expression === callee) found.calls.push(call);
+            else if (!isImportOrExport(node)) found.passed = true;
+          }
         }
         ts.forEachChild(node, visit);
       })(sf);
     }
+    const edits = [];
+    for (const { fn, params, calls, passed } of functions.values()) {
+      if (passed || !calls.length) continue;
+      for (const param of params) {
+        const index = fn.parameters.indexOf(param);
+        const types = new Set();
+        for (const call of calls) {
+          const argument = (call.arguments || [])[index];
+          const spread = (call.arguments || []).slice(0, index + 1).some(ts.isSpreadElement);
+          const type = argument && !spread && !(checker.getTypeAtLocation(argument).flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) && writableType(checker, argument, fn);
+          if (!type || /\bunknown\b/.test(type)) {
+            types.clear();
+            break;
+          }
+          types.add(type);
+        }
+        const sf = param.getSourceFile();
+        if (types.size) {
+          const typed = { file: sf.fileName, span: { start: param.type.getStart(sf), length: param.type.getWidth(sf) }, newText: [...types].join(' | ') };
+          edits.push([typed, ...callbackAnnotationsOn(checker, fn, param)]);
+        }
+      }
+    }
+    // groups of one file must not interleave: of nested functions, only the outer one's
+    const disjoint = edits.filter((group, i) => !edits.some((other, j) => j < i && other[0].file === group[0].file &&
+      Math.min(...group.map((e) => e.span.start)) <= Math.max(...other.map((e) => e.span.start)) &&
+      Math.min(...other.map((e) => e.span.start)) <= Math.max(...group.map((e) => e.span.start))));
+    keepAtOnceElseEach(project, targets, disjoint);
+  }
+
+  // The removals of the annotations with `any` in them on the parameters of
+  // callbacks passed to a method of `param` (`lines.map((line: { trim: ...
+  // }) => ...)`), guessed from their use: typed `param` types them.
+  function callbackAnnotationsOn(checker, fn, param) {
+    const symbol = checker.getSymbolAtLocation(param.name);
+    const removals = [];
+    (function visit(node) {
+      const callee = ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.expression;
+      if (callee && ts.isIdentifier(callee) && checker.getSymbolAtLocation(callee) === symbol) {
+        for (const callback of node.arguments.filter((arg) => ts.isArrowFunction(arg) || ts.isFunctionExpression(arg))) {
+          for (const p of callback.parameters) {
+            if (!p.type || !countKeyword(p.type, ts.SyntaxKind.AnyKeyword) || isThis(p)) continue;
+            const sf = p.getSourceFile();
+            const start = untypedEnd(p);
+            removals.push({ file: sf.fileName, span: { start, length: p.type.getEnd() - start }, newText: '' });
+          }
+        }
+      }
+      ts.forEachChild(node, visit);
+    })(fn.body);
+    return removals;
+  }
+
+  // The function a declaration names: `function f() {}`, a method, and `const
+  // f = () => {}` or `{ f: function () {} }`; undefined for other nodes.
+  function functionDeclaredBy(node) {
+    if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) && node.name) return node;
+    const value = (ts.isVariableDeclaration(node) || ts.isPropertyAssignment(node)) && ts.isIdentifier(node.name) && node.initializer;
+    return value && (ts.isArrowFunction(value) || ts.isFunctionExpression(value)) ? value : undefined;
+  }
+
+  // Whether an identifier is where a module imports or exports a name (`export = f`, `export { f }`, `import f = require()`).
+  const isImportOrExport = (node) => ts.isExportAssignment(node.parent) || ts.isExportSpecifier(node.parent) || ts.isImportEqualsDeclaration(node.parent) ||
+    ts.isImportSpecifier(node.parent) || ts.isImportClause(node.parent) || ts.isNamespaceImport(node.parent);
+
+  // `this.cache = new Map()` declares `cache: Map<any, any>`, and `const
+  // rows = []` read in a callback `rows: any[]`: TypeScript types an empty
+  // collection by its constructor's defaults. Each `any` in a declared
+  // array, `Map`, `WeakMap`, `Set` or `WeakSet` becomes the types the
+  // program puts there (`rows.push(row)`, `this.cache.set(key, value)`,
+  // `seen.add(x)`), where they can be written at the declaration; values
+  // that are themselves `any` (one read back out of it) or `unknown` say nothing. Types
+  // only: no code changes. Kept where error lines plus anys go down: all at
+  // once, else one by one.
+  const COLLECTION_WRITES = { Map: 'set', WeakMap: 'set', Set: 'add', WeakSet: 'add', Array: 'push' };
+  function collectionTypesFromWrites(project, targets) {
+    const checker = project.program().getTypeChecker();
+    const collections = new Map(); // symbol of a declaration typed a collection of anys -> its collectionSlots
+    const files = targets.map((file) => project.program().getSourceFile(file));
+    for (const sf of files) {
+      (function visit(node) {
+        const collection = (ts.isPropertyDeclaration(node) || ts.isVariableDeclaration(node)) && ts.isIdentifier(node.name) && node.type && collectionSlots(node.type);
+        if (collection && collection.slots.some((slot) => slot.kind === ts.SyntaxKind.AnyKeyword)) collections.set(checker.getSymbolAtLocation(node.name), collection);
+        ts.forEachChild(node, visit);
+      })(sf);
+    }
     if (!collections.size) return;
-    const written = new Map([...collections.values()].map((type) => [type, type.typeArguments.map(() => new Set())]));
-    const unwritable = new Set(); // type nodes with a value whose type cannot be written there
+    const written = new Map([...collections.values()].map((collection) => [collection, collection.slots.map(() => new Set())]));
+    const unwritable = new Set(); // collections with a value whose type cannot be written there
     for (const sf of files) {
       (function visit(node) {
         const callee = ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression;
         const target = callee && (ts.isPropertyAccessExpression(callee.expression) ? callee.expression.name : callee.expression);
-        const type = target && collections.get(checker.getSymbolAtLocation(target));
-        if (type && callee.name.text === COLLECTION_WRITES[type.typeName.text]) {
-          type.typeArguments.forEach((arg, i) => {
-            const value = node.arguments[i];
-            if (!value || ts.isSpreadElement(value) || checker.getTypeAtLocation(value).flags & ts.TypeFlags.Any) return;
-            const text = writableType(checker, value, type);
-            if (text) written.get(type)[i].add(text);
-            else unwritable.add(type);
+        const collection = target && collections.get(checker.getSymbolAtLocation(target));
+        if (collection && callee.name.text === collection.method) {
+          node.arguments.forEach((value, i) => {
+            const slot = collection.slotOf(i);
+            if (slot >= collection.slots.length || ts.isSpreadElement(value) || checker.getTypeAtLocation(value).flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return;
+            const text = writableType(checker, value, collection.type);
+            if (text) written.get(collection)[slot].add(text);
+            else unwritable.add(collection);
           });
         }
         ts.forEachChild(node, visit);
       })(sf);
     }
     const edits = [];
-    for (const [type, types] of written) {
-      if (unwritable.has(type) || types.every((set, i) => !set.size || type.typeArguments[i].kind !== ts.SyntaxKind.AnyKeyword)) continue;
-      const args = type.typeArguments.map((arg, i) => (arg.kind === ts.SyntaxKind.AnyKeyword && types[i].size ? [...types[i]].join(' | ') : arg.getText()));
+    for (const [collection, types] of written) {
+      const { type, slots } = collection;
+      if (unwritable.has(collection) || types.every((set, i) => !set.size || slots[i].kind !== ts.SyntaxKind.AnyKeyword)) continue;
+      const args = slots.map((slot, i) => (slot.kind === ts.SyntaxKind.AnyKeyword && types[i].size ? [...types[i]].join(' | ') : slot.getText()));
       const sf = type.getSourceFile();
-      edits.push({ file: sf.fileName, span: { start: type.getStart(sf), length: type.getWidth(sf) }, newText: `${type.typeName.text}<${args.join(', ')}>` });
+      edits.push({ file: sf.fileName, span: { start: type.getStart(sf), length: type.getWidth(sf) }, newText: collection.print(args) });
     }
     keepAtOnceElseEach(project, targets, edits);
+  }
+
+  // A collection type node's element types (`slots`), the method that puts
+  // values in, which slot its argument `i` fills, and the type written with
+  // the given slots' texts; undefined for other types.
+  function collectionSlots(type) {
+    if (ts.isArrayTypeNode(type)) {
+      return { type, slots: [type.elementType], method: 'push', slotOf: () => 0, print: ([element]) => (/[|&]/.test(element) ? `(${element})[]` : `${element}[]`) };
+    }
+    const name = ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) && type.typeArguments && type.typeName.text;
+    if (!name || !COLLECTION_WRITES[name]) return undefined;
+    const slotOf = name === 'Array' ? () => 0 : (i) => i; // `push(a, b)` puts two elements
+    return { type, slots: type.typeArguments, method: COLLECTION_WRITES[name], slotOf, print: (args) => `${name}<${args.join(', ')}>` };
   }
 
   // An object literal used as a prototype (koa's `const request = { get
@@ -3203,8 +3334,10 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   }
 
   function errorsAndAnys(project, targets) {
-    return errorLines(project, targets).size + targets.reduce((n, file) => n + countKeyword(project.program().getSourceFile(file), ts.SyntaxKind.AnyKeyword), 0);
+    return errorLines(project, targets).size + anysIn(project, targets);
   }
+
+  const anysIn = (project, targets) => targets.reduce((n, file) => n + countKeyword(project.program().getSourceFile(file), ts.SyntaxKind.AnyKeyword), 0);
 
   const lineStartOf = (sf, node) => sf.getLineStarts()[sf.getLineAndCharacterOfPosition(node.getStart(sf)).line];
   // The spaces or tabs that start the line `node` starts on.
@@ -3431,7 +3564,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     thisTypeForObjectLiterals(project, params.targets);
     assignedTypesForDeclaredMembers(project, params.targets);
     jsDocTypesForDeclaredMembers(project, params.targets);
-    collectionTypesFromWrites(project, params.targets);
+    callerTypesForAnyParameters(project, params.targets);
+    collectionTypesFromWrites(project, params.targets); // after: what callers pass may be what is put in
     defaultsForAnyTypeArguments(project, params.targets);
     propertiesForRecords(project, params.targets);
     for (let round = 0; round < 2 && anyForContradictedDeclarations(project, params.targets); round++);
