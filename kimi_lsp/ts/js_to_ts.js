@@ -2871,25 +2871,30 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   // Applies type edits where error lines plus anys go down: all at once
   // where that adds no error line (one edit's gain must not hide another's
-  // new errors), or else each alone (last first, so the offsets of those
-  // before stay right). An edit may be a group of edits (an array), kept or
-  // put back together; groups must not interleave in a file.
+  // new errors), or else each half the same way, down to single edits, kept
+  // where the count goes down; a few bad edits among many cost a few
+  // program checks, not one per edit. An edit may be a group of edits (an
+  // array), kept or put back together; groups must not interleave in a file.
   function keepAtOnceElseEach(project, targets, edits, options = {}) {
-    if (!edits.length) return;
-    const groups = edits.map((edit) => [edit].flat());
-    const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
-    const linesBefore = errorLines(project, targets);
-    const before = linesBefore.size + anysIn(project, targets);
-    applyPerFile(project, groups.flat());
-    const linesAfter = errorLines(project, targets);
-    const after = linesAfter.size + anysIn(project, targets);
-    const better = after < before || (options.orEqual && after === before);
-    if (better && [...linesAfter].every((line) => linesBefore.has(line))) return;
-    writeEdits(project, originals, []);
-    if (groups.length === 1 && !better) return;
-    let count = before;
     const last = (group) => Math.max(...group.map((edit) => edit.span.start));
-    for (const group of groups.sort((a, b) => last(b) - last(a))) count = keepWhereFewerErrorsAndAnys(project, targets, group, count, options);
+    // last first: the edits kept are all after those still tried, so their offsets stay right
+    const groups = edits.map((edit) => [edit].flat()).sort((a, b) => last(b) - last(a));
+    if (groups.length) keepHalves(project, targets, groups, options, errorLines(project, targets));
+  }
+
+  // keepAtOnceElseEach for groups, given the error lines as they are; returns them as the groups kept left them.
+  function keepHalves(project, targets, groups, options, lines) {
+    const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
+    const before = lines.size + anysIn(project, targets);
+    applyPerFile(project, groups.flat());
+    const after = errorLines(project, targets);
+    const count = after.size + anysIn(project, targets);
+    const better = count < before || (options.orEqual && count === before);
+    if (better && (groups.length === 1 || [...after].every((line) => lines.has(line)))) return after;
+    writeEdits(project, originals, []);
+    if (groups.length === 1) return lines;
+    const middle = Math.ceil(groups.length / 2);
+    return keepHalves(project, targets, groups.slice(middle), options, keepHalves(project, targets, groups.slice(0, middle), options, lines));
   }
 
   // Inferred types print a generic's defaulted arguments as `any` where
@@ -2922,7 +2927,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   // properties are all ones the code assigns through it, the record becomes
   // those, optional, each of the types assigned to it (`Error & { code?:
   // string }`, `{ text?: string }`); one only read, or a computed key
-  // (`sql[key]`), keeps the record. Kept where error lines plus anys go down.
+  // (`sql[key]`), keeps the record, and so do two or more assigned `any`
+  // values (the record's one `any` would become as many). Kept where error
+  // lines plus anys go down.
   function propertiesForRecords(project, targets) {
     const checker = project.program().getTypeChecker();
     const edits = [];
@@ -2934,7 +2941,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
           : ts.isIntersectionTypeNode(type) && ts.isNewExpression(node.initializer) ? type.types.find((t) => t.getText(sf) === RECORD)
           : type.getText(sf) === RECORD && isEmptyObject(node.initializer) ? type : undefined;
         const properties = record && assignedProperties(checker, node);
-        if (properties && properties.size) {
+        if (properties && properties.size && [...properties.values()].filter((types) => !types.size).length <= 1) {
           const members = [...properties].map(([name, types]) => `${name}?: ${types.size ? [...types].join(' | ') : 'any'}`);
           edits.push({ file, span: { start: record.getStart(sf), length: record.getWidth(sf) }, newText: `{ ${members.join('; ')} }` });
         }
@@ -3033,7 +3040,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
           types.add(type);
         }
         const sf = param.getSourceFile();
-        if (types.size) {
+        // `f(undefined)` alone says nothing of what `f` takes from code outside (knex's
+        // `setSchema(schemaName)`), and a `never` (of an empty array) nothing at all
+        if (types.size && ![...types].every((type) => type === 'null' || type === 'undefined') && ![...types].some((type) => /\bnever\b/.test(type))) {
           const typed = { file: sf.fileName, span: { start: param.type.getStart(sf), length: param.type.getWidth(sf) }, newText: [...types].join(' | ') };
           edits.push([typed, ...callbackAnnotationsOn(checker, fn, param)]);
         }
