@@ -2871,19 +2871,24 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
 
   // Applies type edits where error lines plus anys go down: all at once
   // where that adds no error line (one edit's gain must not hide another's
-  // new errors), or else each half the same way, down to single edits, kept
-  // where the count goes down; a few bad edits among many cost a few
-  // program checks, not one per edit. An edit may be a group of edits (an
-  // array), kept or put back together; groups must not interleave in a file.
+  // new errors), or else each alone, kept where the count goes down. An edit
+  // may be a group of edits (an array), kept or put back together; groups
+  // must not interleave in a file.
   function keepAtOnceElseEach(project, targets, edits, options = {}) {
     const last = (group) => Math.max(...group.map((edit) => edit.span.start));
     // last first: the edits kept are all after those still tried, so their offsets stay right
     const groups = edits.map((edit) => [edit].flat()).sort((a, b) => last(b) - last(a));
-    if (groups.length) keepHalves(project, targets, groups, options, errorLines(project, targets));
+    if (!groups.length) return;
+    const lines = errorLines(project, targets);
+    if (groups.length === 1 || keepGroups(project, targets, groups, options, lines) === lines) {
+      groups.reduce((kept, group) => keepGroups(project, targets, [group], options, kept), lines);
+    }
   }
 
-  // keepAtOnceElseEach for groups, given the error lines as they are; returns them as the groups kept left them.
-  function keepHalves(project, targets, groups, options, lines) {
+  // Applies `groups` at once where error lines plus anys go down (and, for
+  // more than one group, no error line is new); else puts them back.
+  // `lines` are the error lines as they are; returns them as it left them.
+  function keepGroups(project, targets, groups, options, lines) {
     const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
     const before = lines.size + anysIn(project, targets);
     applyPerFile(project, groups.flat());
@@ -2892,9 +2897,7 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const better = count < before || (options.orEqual && count === before);
     if (better && (groups.length === 1 || [...after].every((line) => lines.has(line)))) return after;
     writeEdits(project, originals, []);
-    if (groups.length === 1) return lines;
-    const middle = Math.ceil(groups.length / 2);
-    return keepHalves(project, targets, groups.slice(middle), options, keepHalves(project, targets, groups.slice(0, middle), options, lines));
+    return lines;
   }
 
   // Inferred types print a generic's defaulted arguments as `any` where
