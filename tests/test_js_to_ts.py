@@ -1104,10 +1104,12 @@ def test_parameters_only_called_take_the_types_their_callers_pass_and_arrays_the
         "function widest(lines) {\n  return Math.max(...lines.map((line) => line.length));\n}\n\n"
         "function matching(words, prefix) {\n  let found = [];\n  words.forEach((word) => {\n"
         "    if (word === prefix) found = [word];\n    else if (word.startsWith(prefix)) found.push(word);\n  });\n  return found.sort();\n}\n\n"
-        "module.exports = { lengths, doubled, widest, matching };\n"
+        "function shout(words) {\n  return words.map((word) => word.toUpperCase());\n}\n\nconst table = { shout };\n\n"
+        "module.exports = { lengths, doubled, widest, matching, shout, table };\n"
     )
     main = (
-        "const { lengths, doubled, widest, matching } = require('./rows');\n"
+        "const { lengths, doubled, widest, matching, shout, table } = require('./rows');\n"
+        "console.log(shout(['a']).join(','), table.shout(['b', 'c']).join(','));\n"
         "console.log(lengths([' ab', 'cde ']).join(','), doubled(['a', 'bc'])().join(','), [['a', 'bcd']].map(widest).join(','));\n"
         "console.log(matching(['tree', 'trie', 'tr', 'leaf'], 'tri'), matching(['tr', 'tree'], 'tr'));\n"
     )
@@ -1118,8 +1120,8 @@ def test_parameters_only_called_take_the_types_their_callers_pass_and_arrays_the
     assert "function lengths(lines: string[]) {\n  return lines.map((line) => line.trim().length);" in text, text
     # a callback's array, read after the call; one the callback also replaces
     assert "const rows: number[] = [];" in text and "let found: string[] = [];" in text, text
-    # passed to `map` as a value: what it is called with is not all seen
-    assert "function widest(lines: any[]) {" in text, text
+    # passed to `map` as a value, or kept in an object: what it is called with is not all seen
+    assert "function widest(lines: any[]) {" in text and "function shout(words: any[]) {" in text, text
     assert "@ts-expect-error" not in text
     compile_back(tmp_path)
     assert node(tmp_path, "main.js") == before

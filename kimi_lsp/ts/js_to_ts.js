@@ -3013,7 +3013,9 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     for (const sf of files) {
       (function visit(node) {
         if (ts.isIdentifier(node) && !functionDeclaredBy(node.parent)) {
-          let symbol = checker.getSymbolAtLocation(node);
+          // `{ lengths }` names the property; the function is the value it is given
+          const shorthand = ts.isShorthandPropertyAssignment(node.parent) && node.parent.name === node;
+          let symbol = shorthand ? checker.getShorthandAssignmentValueSymbol(node.parent) : checker.getSymbolAtLocation(node);
           if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
           const found = symbol && functions.get(symbol);
           if (found) {
@@ -3089,9 +3091,10 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     return value && (ts.isArrowFunction(value) || ts.isFunctionExpression(value)) ? value : undefined;
   }
 
-  // Whether an identifier is where a module imports or exports a name (`export = f`, `export { f }`, `import f = require()`).
+  // Whether an identifier is where a module imports or exports a name (`export = f`, `export = { f }`, `export { f }`, `import f = require()`).
   const isImportOrExport = (node) => ts.isExportAssignment(node.parent) || ts.isExportSpecifier(node.parent) || ts.isImportEqualsDeclaration(node.parent) ||
-    ts.isImportSpecifier(node.parent) || ts.isImportClause(node.parent) || ts.isNamespaceImport(node.parent);
+    ts.isImportSpecifier(node.parent) || ts.isImportClause(node.parent) || ts.isNamespaceImport(node.parent) ||
+    (ts.isShorthandPropertyAssignment(node.parent) && ts.isObjectLiteralExpression(node.parent.parent) && ts.isExportAssignment(node.parent.parent.parent));
 
   // `this.cache = new Map()` declares `cache: Map<any, any>`, and `const
   // rows = []` read in a callback `rows: any[]`: TypeScript types an empty
