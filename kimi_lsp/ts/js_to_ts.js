@@ -2809,8 +2809,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
       }
     }
     // one by one, last first (the offsets of those before stay right): a member made optional may be an error where it is read
-    let count; // errors plus anys as the last trial left the program
-    for (const edit of edits.sort((a, b) => b.span.start - a.span.start)) count = keepWhereFewerErrorsAndAnys(project, targets, [edit], count);
+    let lines; // error lines as the last trial left the program
+    for (const edit of edits.sort((a, b) => b.span.start - a.span.start)) lines = keepWhereFewerErrorsAndAnys(project, targets, [edit], lines);
   }
 
   // A JSDoc `@type` on an assignment to a member (`/** @type {string[]} */
@@ -2880,24 +2880,8 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
     const groups = edits.map((edit) => [edit].flat()).sort((a, b) => last(b) - last(a));
     if (!groups.length) return;
     const lines = errorLines(project, targets);
-    if (groups.length === 1 || keepGroups(project, targets, groups, options, lines) === lines) {
-      groups.reduce((kept, group) => keepGroups(project, targets, [group], options, kept), lines);
-    }
-  }
-
-  // Applies `groups` at once where error lines plus anys go down (and, for
-  // more than one group, no error line is new); else puts them back.
-  // `lines` are the error lines as they are; returns them as it left them.
-  function keepGroups(project, targets, groups, options, lines) {
-    const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
-    const before = lines.size + anysIn(project, targets);
-    applyPerFile(project, groups.flat());
-    const after = errorLines(project, targets);
-    const count = after.size + anysIn(project, targets);
-    const better = count < before || (options.orEqual && count === before);
-    if (better && (groups.length === 1 || [...after].every((line) => lines.has(line)))) return after;
-    writeEdits(project, originals, []);
-    return lines;
+    if (groups.length > 1 && keepWhereFewerErrorsAndAnys(project, targets, groups.flat(), lines, { ...options, noNewLines: true }) !== lines) return;
+    groups.reduce((kept, group) => keepWhereFewerErrorsAndAnys(project, targets, group, kept, options), lines);
   }
 
   // Inferred types print a generic's defaulted arguments as `any` where
@@ -3332,24 +3316,23 @@ module.exports = function jsToTsMethods(ts, { Project, UserError, isModuleExport
   }
 
   // Applies `edits` ({ file, span, newText }) at once, and puts them back
-  // unless the program then has fewer lines with errors plus `any`s. Returns
-  // that count for the program as it is left (pass it as `before` to the
-  // next call, which then need not check the program first).
-  // With `orEqual`, they stay where the count is the same (edits that make
-  // an `unknown` precise, which the count does not see).
-  function keepWhereFewerErrorsAndAnys(project, targets, edits, before = undefined, { orEqual = false } = {}) {
-    if (!edits.length) return before;
+  // unless the program then has fewer lines with errors plus `any`s.
+  // `lines` are the error lines as they are (errorLines; pass what the last
+  // call returned, and the program need not be checked first); returns them
+  // for the program as it is left. With `orEqual`, the edits stay where the
+  // count is the same (edits that make an `unknown` precise, which the count
+  // does not see); with `noNewLines`, only where no error line is new.
+  function keepWhereFewerErrorsAndAnys(project, targets, edits, lines = undefined, { orEqual = false, noNewLines = false } = {}) {
+    if (!edits.length) return lines;
     const originals = new Map(targets.map((file) => [file, project.readFile(file)]));
-    if (before === undefined) before = errorsAndAnys(project, targets);
+    if (lines === undefined) lines = errorLines(project, targets);
+    const before = lines.size + anysIn(project, targets);
     applyPerFile(project, edits);
-    const after = errorsAndAnys(project, targets);
-    if (after < before || (orEqual && after === before)) return after;
+    const after = errorLines(project, targets);
+    const count = after.size + anysIn(project, targets);
+    if ((count < before || (orEqual && count === before)) && (!noNewLines || [...after].every((line) => lines.has(line)))) return after;
     writeEdits(project, originals, []);
-    return before;
-  }
-
-  function errorsAndAnys(project, targets) {
-    return errorLines(project, targets).size + anysIn(project, targets);
+    return lines;
   }
 
   const anysIn = (project, targets) => targets.reduce((n, file) => n + countKeyword(project.program().getSourceFile(file), ts.SyntaxKind.AnyKeyword), 0);
